@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the pinned algod and goal from the go-algorand module source, once,
+# Builds the pinned algod, goal and kmd from the go-algorand module source, once,
 # into a cache keyed by version. Prints the bin directory on the last line.
 #
 # Usage: scripts/build-algod.sh            (cache: ${KINETIC_CACHE:-$HOME/.cache/kinetic})
@@ -8,7 +8,7 @@ ALGOD_VERSION="v0.0.0-20260819145311-dd6de88fbe0e"
 CACHE="${KINETIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kinetic}"
 DEST="$CACHE/algod-$ALGOD_VERSION"
 BIN="$DEST/bin"
-if [ -x "$BIN/algod" ] && [ -x "$BIN/goal" ]; then
+if [ -x "$BIN/algod" ] && [ -x "$BIN/goal" ] && [ -x "$BIN/kmd" ]; then
   echo "$BIN"
   exit 0
 fi
@@ -43,9 +43,9 @@ if [ ! -f "$PREFIX/lib/libsodium.a" ]; then
     make -j"$(nproc)" >>"$DEST/libsodium.log" 2>&1 && make install >>"$DEST/libsodium.log" 2>&1) ||
     { log "libsodium build failed, see $DEST/libsodium.log"; exit 1; }
 fi
-log "building algod and goal (about 3 minutes on 2 cores)"
+log "building algod, goal and kmd (about 3 minutes on 2 cores)"
 mkdir -p "$BIN.tmp"
-(cd "$SRC" && go build -o "$BIN.tmp/" ./cmd/algod ./cmd/goal) >&2
+(cd "$SRC" && go build -o "$BIN.tmp/" ./cmd/algod ./cmd/goal ./cmd/kmd) >&2
 rm -rf "$BIN"
 mv "$BIN.tmp" "$BIN"
 log "done: $BIN"
