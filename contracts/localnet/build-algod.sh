@@ -2,7 +2,8 @@
 # Builds the pinned algod, goal and kmd from the go-algorand module source, once,
 # into a cache keyed by version. Prints the bin directory on the last line.
 #
-# Usage: scripts/build-algod.sh            (cache: ${KINETIC_CACHE:-$HOME/.cache/kinetic})
+# Usage: bash contracts/localnet/build-algod.sh   (cache: ${KINETIC_CACHE:-$HOME/.cache/kinetic})
+# The LocalNet manager embeds this script and runs it when algod is missing.
 set -euo pipefail
 ALGOD_VERSION="v0.0.0-20260819145311-dd6de88fbe0e"
 CACHE="${KINETIC_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kinetic}"

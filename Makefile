@@ -1,0 +1,65 @@
+# Kinetic — build, run and test. `make run` and `make test` do all set-up on
+# a fresh Debian machine (as root they install system packages themselves).
+SHELL := /bin/bash
+GO ?= go
+export GOFLAGS ?= -mod=mod
+CACHE ?= $(or $(KINETIC_CACHE),$(HOME)/.cache/kinetic)
+STATICCHECK_VERSION := v0.7.0
+STATICCHECK := $(CACHE)/tools/staticcheck-$(STATICCHECK_VERSION)
+BIN := bin/kinetic
+# LocalNet's directory is fixed here so the keyring wrapper (which changes
+# XDG_DATA_HOME) and every test package agree on it.
+export KINETIC_LOCALNET_DIR ?= $(or $(XDG_DATA_HOME),$(HOME)/.local/share)/kinetic/localnet
+FUZZTIME ?= 15s
+
+.PHONY: run test build deps docker localnet localnet-down lint vet staticcheck unit fuzz bench clean
+
+## run: install packages (root), build, bring LocalNet up, open the app
+run: deps build docker
+	$(BIN) localnet up
+	$(BIN)
+
+## test: every real component started, then vet, staticcheck, race tests, fuzz
+test: deps build docker localnet lint unit fuzz
+
+build:
+	$(GO) build -o $(BIN) .
+
+deps:
+	@bash scripts/deps.sh
+
+docker:
+	@bash scripts/dockerd.sh --test-image
+
+localnet: build
+	$(BIN) localnet up
+
+localnet-down: build
+	$(BIN) localnet down
+
+lint: vet staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+$(STATICCHECK):
+	@mkdir -p $(dir $@)
+	GOBIN=$(CACHE)/tools/tmp $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(CACHE)/tools/tmp/staticcheck $@
+
+staticcheck: $(STATICCHECK)
+	$(STATICCHECK) ./...
+
+unit:
+	bash scripts/with-keyring.sh $(GO) test -race -count=1 -timeout 25m ./...
+
+fuzz:
+	$(GO) test -run='^$$' -fuzz=FuzzDecodeVerify -fuzztime=$(FUZZTIME) ./proof/
+
+## bench: performance benchmarks (real LocalNet and Docker where they need them)
+bench: deps build docker localnet
+	bash scripts/with-keyring.sh $(GO) test -run='^$$' -bench=. -benchmem -count=1 -timeout 20m ./...
+
+clean:
+	rm -rf bin
