@@ -1,0 +1,67 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// labelTexts collects the text of every label laid out in o.
+func labelTexts(o fyne.CanvasObject) []string {
+	var out []string
+	for _, obj := range test.LaidOutObjects(o) {
+		if l, ok := obj.(*widget.Label); ok {
+			out = append(out, l.Text)
+		}
+	}
+	return out
+}
+
+// assertShows fails unless a label in o shows each of want.
+func assertShows(t *testing.T, o fyne.CanvasObject, want ...string) {
+	t.Helper()
+	got := labelTexts(o)
+	for _, w := range want {
+		found := false
+		for _, g := range got {
+			found = found || g == w
+		}
+		if !found {
+			t.Errorf("no label shows %q; labels: %q", w, got)
+		}
+	}
+}
+
+// renderScreen shows o in a test window so that it is laid out.
+func renderScreen(t *testing.T, o fyne.CanvasObject) {
+	t.Helper()
+	test.NewTempApp(t)
+	w := test.NewTempWindow(t, o)
+	w.Resize(fyne.NewSize(800, 500))
+}
+
+func TestPlannedScreensSayWhatWillAppear(t *testing.T) {
+	tests := []struct {
+		title string
+		build func() fyne.CanvasObject
+		text  string
+	}{
+		{TabMarketplace, NewMarketplace, marketplaceText},
+		{TabJobs, NewJobs, jobsText},
+		{TabWallet, NewWallet, walletText},
+		{TabProvide, NewProvide, provideText},
+	}
+	for _, tt := range tests {
+		t.Run(tt.title, func(t *testing.T) {
+			o := tt.build()
+			renderScreen(t, o)
+			assertShows(t, o, tt.title, tt.text)
+			if !strings.Contains(tt.text, "not built yet") {
+				t.Errorf("%s does not say that it is not built yet: %q", tt.title, tt.text)
+			}
+		})
+	}
+}
