@@ -271,7 +271,9 @@ func TestDashboardImage(t *testing.T) {
 			f.chain = func(context.Context) (ChainStatus, error) {
 				return ChainStatus{Network: "LocalNet", URL: "http://127.0.0.1:4001"}, downChainErr
 			}
-			f.gpus = func(context.Context) ([]GPU, error) { return nil, fmt.Errorf("%w: nvml init: Library Not Found", ErrNoGPU) }
+			f.gpus = func(context.Context) ([]GPU, error) {
+				return nil, fmt.Errorf("%w: nvml init: Library Not Found", ErrNoGPU)
+			}
 			return f
 		}},
 	}
