@@ -1,0 +1,276 @@
+package wallet
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"sync"
+
+)
+
+// The fallback keystore file format (all integers big-endian):
+//
+//	magic "KKSF" | version u8 (1) | kdf u8 (1 = argon2id) | time u32 |
+//	memory KiB u32 | threads u8 | salt [16] | nonce [24] | verifier [32] |
+//	ciphertext length u32 | ciphertext (XChaCha20-Poly1305, header as AAD)
+//
+// argon2id(passphrase, salt) yields 64 bytes: the first 32 are the AEAD key,
+// the last 32 the verifier stored in the header, which tells a wrong
+// passphrase apart from a damaged file. Salt and nonce are fresh on every
+// write. The plaintext (count u32, then per account: address length u8,
+// address, 32-byte seed) is entirely encrypted: the file alone reveals only
+// the KDF parameters and, through its length, roughly how many accounts it
+// holds — not which addresses.
+const (
+	fileMagic     = "KKSF"
+	fileVersion   = 1
+	kdfArgon2id   = 1
+	saltSize      = 16
+	verifierSize  = 32
+	aeadKeySize   = 32
+	headerSize    = 4 + 1 + 1 + 4 + 4 + 1 + saltSize + nonceSizeX + verifierSize + 4
+	seedSize      = 32
+	nonceSizeX    = 24
+	maxFileSize   = 1 << 20
+	maxKDFTime    = 64
+	maxKDFThreads = 64
+	maxKDFMemKiB  = 4 << 20
+)
+
+// ErrWrongPassphrase reports that the passphrase does not open the keystore file.
+var ErrWrongPassphrase = errors.New("wallet: wrong keystore passphrase")
+
+// ErrKeystoreCorrupt reports a truncated or damaged keystore file. Match it
+// with errors.Is; the concrete error is a *KeystoreCorruptError.
+var ErrKeystoreCorrupt = errors.New("wallet: keystore file is corrupt")
+
+// KeystoreCorruptError says what is wrong with a keystore file.
+type KeystoreCorruptError struct {
+	Path   string
+	Reason string
+}
+
+// Error implements error.
+func (e *KeystoreCorruptError) Error() string {
+	return fmt.Sprintf("wallet: keystore file %s is corrupt: %s", e.Path, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrKeystoreCorrupt) true.
+func (e *KeystoreCorruptError) Is(target error) bool { return target == ErrKeystoreCorrupt }
+
+// KDFParams are the argon2id cost parameters used when writing the file.
+type KDFParams struct {
+	Time      uint32
+	MemoryKiB uint32
+	Threads   uint8
+}
+
+// DefaultKDFParams follow RFC 9106's second recommendation (64 MiB, t=3, p=4).
+var DefaultKDFParams = KDFParams{Time: 3, MemoryKiB: 64 * 1024, Threads: 4}
+
+func (p KDFParams) valid() bool {
+	return p.Time >= 1 && p.Time <= maxKDFTime && p.Threads >= 1 && p.Threads <= maxKDFThreads &&
+		p.MemoryKiB >= 8*uint32(p.Threads) && p.MemoryKiB <= maxKDFMemKiB
+}
+
+// FileStore is the passphrase-encrypted fallback Keystore. It keeps the
+// passphrase and the derived key in memory until Close, which zeroes them.
+type FileStore struct {
+	path   string
+	params KDFParams
+
+	mu    sync.Mutex
+	pass  []byte
+	seeds map[string][]byte // decrypted on open; zeroed on Close
+}
+
+// OpenFileStore opens (or prepares to create) the keystore file at path with
+// passphrase, which is copied. An existing file must open with it:
+// ErrWrongPassphrase or a *KeystoreCorruptError otherwise. params apply to
+// future writes; the zero value means DefaultKDFParams.
+func OpenFileStore(path string, passphrase []byte, params KDFParams) (*FileStore, error) {
+	if params == (KDFParams{}) {
+		params = DefaultKDFParams
+	}
+	if !params.valid() {
+		return nil, fmt.Errorf("wallet: keystore KDF parameters out of range: %+v", params)
+	}
+	if len(passphrase) == 0 {
+		return nil, errors.New("wallet: keystore passphrase is empty")
+	}
+	s := &FileStore{path: path, params: params, pass: append([]byte(nil), passphrase...), seeds: map[string][]byte{}}
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("wallet: read keystore: %w", err)
+	}
+	seeds, err := decryptFile(path, raw, s.pass)
+	if err != nil {
+		s.Close()
+		return nil, err
+	}
+	s.seeds = seeds
+	return s, nil
+}
+
+// Kind implements Keystore.
+func (s *FileStore) Kind() BackendKind { return BackendFile }
+
+// Path returns the keystore file's path.
+func (s *FileStore) Path() string { return s.path }
+
+// Put implements Keystore; it rewrites the whole file with fresh salt and nonce.
+func (s *FileStore) Put(ctx context.Context, addr string, seed []byte) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if len(seed) != seedSize || len(addr) == 0 || len(addr) > 255 {
+		return fmt.Errorf("wallet: keystore put: bad seed or address length")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pass == nil {
+		return errors.New("wallet: keystore is closed")
+	}
+	old := s.seeds[addr]
+	s.seeds[addr] = append([]byte(nil), seed...)
+	if err := s.writeLocked(); err != nil {
+		zero(s.seeds[addr])
+		if old != nil {
+			s.seeds[addr] = old
+		} else {
+			delete(s.seeds, addr)
+		}
+		return err
+	}
+	zero(old)
+	return nil
+}
+
+// Get implements Keystore.
+func (s *FileStore) Get(ctx context.Context, addr string) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	seed, ok := s.seeds[addr]
+	if !ok {
+		return nil, fmt.Errorf("wallet: keystore %s: %w", addr, ErrSecretNotFound)
+	}
+	return append([]byte(nil), seed...), nil
+}
+
+// Delete implements Keystore.
+func (s *FileStore) Delete(ctx context.Context, addr string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, ok := s.seeds[addr]
+	if !ok {
+		return nil
+	}
+	delete(s.seeds, addr)
+	if err := s.writeLocked(); err != nil {
+		s.seeds[addr] = old
+		return err
+	}
+	zero(old)
+	return nil
+}
+
+// Close zeroes the passphrase and every cached seed.
+func (s *FileStore) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	zero(s.pass)
+	s.pass = nil
+	for a, seed := range s.seeds {
+		zero(seed)
+		delete(s.seeds, a)
+	}
+	return nil
+}
+
+func (s *FileStore) writeLocked() error {
+	plain := encodeSeeds(s.seeds)
+	defer zero(plain)
+	data, err := encryptFile(plain, s.pass, s.params)
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(s.path, data)
+}
+
+func encodeSeeds(seeds map[string][]byte) []byte {
+	addrs := make([]string, 0, len(seeds))
+	for a := range seeds {
+		addrs = append(addrs, a)
+	}
+	sort.Strings(addrs)
+	out := binary.BigEndian.AppendUint32(nil, uint32(len(addrs)))
+	for _, a := range addrs {
+		out = append(out, byte(len(a)))
+		out = append(out, a...)
+		out = append(out, seeds[a]...)
+	}
+	return out
+}
+
+func decodeSeeds(plain []byte) (map[string][]byte, error) {
+	if len(plain) < 4 {
+		return nil, errors.New("payload too short")
+	}
+	n := binary.BigEndian.Uint32(plain)
+	rest := plain[4:]
+	seeds := make(map[string][]byte, min(n, 1024))
+	for i := uint32(0); i < n; i++ {
+		if len(rest) < 1 || len(rest) < 1+int(rest[0])+seedSize {
+			return nil, errors.New("payload truncated")
+		}
+		l := int(rest[0])
+		seeds[string(rest[1:1+l])] = append([]byte(nil), rest[1+l:1+l+seedSize]...)
+		rest = rest[1+l+seedSize:]
+	}
+	if len(rest) != 0 {
+		return nil, errors.New("trailing payload bytes")
+	}
+	return seeds, nil
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("wallet: keystore dir: %w", err)
+	}
+	f, err := os.CreateTemp(dir, ".keystore-*")
+	if err != nil {
+		return fmt.Errorf("wallet: keystore write: %w", err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("wallet: keystore write: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,92 @@
+package wallet
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"fmt"
+
+	"github.com/algorand/go-algorand-sdk/v2/crypto"
+	"github.com/algorand/go-algorand-sdk/v2/transaction"
+	"github.com/algorand/go-algorand-sdk/v2/types"
+
+	"github.com/kinetic-compute/kinetic/internal/sigframe"
+)
+
+// Signer signs for one account. It implements the SDK's
+// transaction.TransactionSigner and signs domain-separated messages
+// (internal/sigframe). The secret is loaded from the keystore for each
+// signature and zeroed right after; it is never returned.
+type Signer struct {
+	store Keystore
+	addr  types.Address
+	pub   ed25519.PublicKey
+}
+
+var _ transaction.TransactionSigner = (*Signer)(nil)
+
+// Address returns the account's address.
+func (s *Signer) Address() types.Address { return s.addr }
+
+// PublicKey returns the account's ed25519 public key.
+func (s *Signer) PublicKey() ed25519.PublicKey { return append(ed25519.PublicKey(nil), s.pub...) }
+
+// withKey runs fn with the account's private key, zeroing it afterwards.
+func (s *Signer) withKey(ctx context.Context, fn func(ed25519.PrivateKey) error) error {
+	seed, err := s.store.Get(ctx, s.addr.String())
+	if err != nil {
+		return fmt.Errorf("wallet: load key for %s: %w", s.addr, err)
+	}
+	defer zero(seed)
+	if len(seed) != ed25519.SeedSize {
+		return fmt.Errorf("wallet: key for %s is malformed", s.addr)
+	}
+	priv := ed25519.NewKeyFromSeed(seed)
+	defer zero(priv)
+	if !bytes.Equal(priv.Public().(ed25519.PublicKey), s.pub) {
+		return fmt.Errorf("wallet: keystore secret does not match address %s", s.addr)
+	}
+	return fn(priv)
+}
+
+// SignTransactions implements transaction.TransactionSigner: it returns the
+// msgpack-encoded signed transactions for txGroup[i], i in indexesToSign.
+// The SDK interface carries no context; the keystore is read without one.
+func (s *Signer) SignTransactions(txGroup []types.Transaction, indexesToSign []int) ([][]byte, error) {
+	out := make([][]byte, len(indexesToSign))
+	err := s.withKey(context.Background(), func(priv ed25519.PrivateKey) error {
+		for i, pos := range indexesToSign {
+			if pos < 0 || pos >= len(txGroup) {
+				return fmt.Errorf("wallet: sign index %d out of range (group of %d)", pos, len(txGroup))
+			}
+			_, stx, err := crypto.SignTransaction(priv, txGroup[pos])
+			if err != nil {
+				return fmt.Errorf("wallet: sign transaction %d: %w", pos, err)
+			}
+			out[i] = stx
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Equals implements transaction.TransactionSigner: two Signers are equal
+// when they sign for the same address.
+func (s *Signer) Equals(other transaction.TransactionSigner) bool {
+	o, ok := other.(*Signer)
+	return ok && o != nil && o.addr == s.addr
+}
+
+// SignMessage signs msg in domain with sigframe framing, so the signature
+// can never be replayed as a transaction or in another domain.
+func (s *Signer) SignMessage(domain string, msg []byte) ([]byte, error) {
+	var sig []byte
+	err := s.withKey(context.Background(), func(priv ed25519.PrivateKey) error {
+		sig = sigframe.Sign(priv, domain, msg)
+		return nil
+	})
+	return sig, err
+}
