@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
-
 )
 
 // The fallback keystore file format (all integers big-endian):
