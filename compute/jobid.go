@@ -24,3 +24,16 @@ func ParseJobID(s string) (JobID, error) {
 	copy(id[:], b)
 	return id, nil
 }
+
+// MarshalText encodes the id as hex (JSON strings, map keys).
+func (id JobID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
+
+// UnmarshalText decodes 64 hex digits.
+func (id *JobID) UnmarshalText(b []byte) error {
+	v, err := ParseJobID(string(b))
+	if err != nil {
+		return err
+	}
+	*id = v
+	return nil
+}

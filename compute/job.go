@@ -1,0 +1,202 @@
+package compute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+)
+
+// EventKind names a progress event.
+type EventKind string
+
+// Progress events, in the order a job emits them (logs between started and
+// finished).
+const (
+	EventCreated  EventKind = "created"
+	EventStarted  EventKind = "started"
+	EventLog      EventKind = "log"
+	EventFinished EventKind = "finished"
+)
+
+// Event is one progress report of a job.
+type Event struct {
+	Kind EventKind
+	Job  JobID
+	Time time.Time
+	// ContainerID is set on created and started.
+	ContainerID string
+	// ImageDigest is set on created.
+	ImageDigest string
+	// Stream ("stdout" or "stderr") and Data are set on log events. A
+	// final log event on stream "kinetic" notes a truncation.
+	Stream string
+	Data   []byte
+	// Result is set on finished.
+	Result *Result
+}
+
+// Result is the outcome of a job.
+type Result struct {
+	ExitCode  int  `json:"exitCode"`
+	OOMKilled bool `json:"oomKilled"`
+	// TimedOut: killed at the deadline. Canceled: killed on request.
+	TimedOut bool      `json:"timedOut"`
+	Canceled bool      `json:"canceled"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
+	// BilledSeconds is the run time rounded up, at most spec.MaxSeconds.
+	BilledSeconds int64 `json:"billedSeconds"`
+	// OutputSHA256 is the hash of the output tar file, OutputBytes its size
+	// and OutputTar its path; all zero when the output was refused.
+	OutputSHA256 [32]byte `json:"outputSha256"`
+	OutputBytes  int64    `json:"outputBytes"`
+	OutputTar    string   `json:"outputTar,omitempty"`
+	// OutputRefused says the output went over the cap and was discarded.
+	OutputRefused bool   `json:"outputRefused,omitempty"`
+	ImageDigest   string `json:"imageDigest"`
+	LogBytes      int64  `json:"logBytes"`
+	LogTruncated  bool   `json:"logTruncated"`
+}
+
+// Job is a started job. Wait must be called exactly once.
+type Job struct {
+	e       *Engine
+	rec     JobRecord
+	onEvent func(Event)
+	mu      sync.Mutex
+}
+
+// ID returns the job id.
+func (j *Job) ID() JobID { return j.rec.ID }
+
+// ContainerID returns the job's container id.
+func (j *Job) ContainerID() string { return j.rec.ContainerID }
+
+// Deadline is the start time plus spec.MaxSeconds.
+func (j *Job) Deadline() time.Time {
+	return j.rec.Started.Add(time.Duration(j.rec.Spec.MaxSeconds) * time.Second)
+}
+
+func (j *Job) emit(ev Event) {
+	if j.onEvent == nil {
+		return
+	}
+	ev.Job = j.rec.ID
+	ev.Time = j.e.opts.Now()
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.onEvent(ev)
+}
+
+// Wait streams the logs, enforces the deadline, waits for the container
+// to exit (killing it at the deadline or when ctx is cancelled), collects
+// and hashes the output, removes the container and records the result.
+// On an oversize output it returns the result with OutputRefused set and
+// an error wrapping ErrOutputTooLarge.
+func (j *Job) Wait(ctx context.Context) (Result, error) {
+	e, cid := j.e, j.rec.ContainerID
+	logCtx, stopLogs := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopLogs()
+	logs := newLogPump(j, e.opts.LogCapBytes)
+	logsDone := make(chan struct{})
+	go func() {
+		defer close(logsDone)
+		logs.run(logCtx, e.cli, cid)
+	}()
+
+	res, err := j.waitExit(ctx)
+	if err != nil {
+		e.removeContainer(ctx, cid)
+		e.fail(j.rec.ID, err.Error())
+		return Result{}, err
+	}
+	select { // the log stream ends when the container does
+	case <-logsDone:
+	case <-time.After(5 * time.Second):
+		stopLogs()
+		<-logsDone
+	}
+	res.LogBytes, res.LogTruncated = logs.totals()
+	res.ImageDigest = j.rec.ImageDigest
+
+	cleanup := context.WithoutCancel(ctx)
+	outErr := j.collectOutput(cleanup, &res)
+	e.removeContainer(cleanup, cid)
+	if outErr != nil && !errors.Is(outErr, ErrOutputTooLarge) {
+		e.fail(j.rec.ID, outErr.Error())
+		return res, outErr
+	}
+	if _, err := e.store.update(j.rec.ID, func(r *JobRecord) { r.State, r.Result = StateFinished, &res }); err != nil {
+		return res, err
+	}
+	j.emit(Event{Kind: EventFinished, Result: &res})
+	return res, outErr
+}
+
+// waitExit blocks until the container has stopped, killing it at the
+// deadline or on cancellation, and reads its exit state.
+func (j *Job) waitExit(ctx context.Context) (Result, error) {
+	e, cid := j.e, j.rec.ContainerID
+	waitCtx, cancelWait := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWait()
+	waitC, errC := e.cli.ContainerWait(waitCtx, cid, container.WaitConditionNotRunning)
+	timer := time.NewTimer(time.Until(j.Deadline()))
+	defer timer.Stop()
+	var res Result
+	done := ctx.Done()
+	for exited := false; !exited; {
+		select {
+		case <-waitC:
+			exited = true
+		case err := <-errC:
+			return Result{}, fmt.Errorf("wait for container: %w", err)
+		case <-timer.C:
+			res.TimedOut = true
+			e.kill(cid)
+		case <-done:
+			res.Canceled = true
+			done = nil
+			e.kill(cid)
+		}
+	}
+	insp, err := e.cli.ContainerInspect(waitCtx, cid)
+	if err != nil {
+		return Result{}, fmt.Errorf("inspect exited container: %w", err)
+	}
+	st := insp.State
+	res.ExitCode, res.OOMKilled = st.ExitCode, st.OOMKilled
+	res.Started = parseDockerTime(st.StartedAt, j.rec.Started)
+	res.Finished = parseDockerTime(st.FinishedAt, e.opts.Now())
+	res.BilledSeconds = billedSeconds(res.Finished.Sub(res.Started), j.rec.Spec.MaxSeconds, res.TimedOut)
+	return res, nil
+}
+
+// kill sends SIGKILL; a container that already stopped is not an error.
+func (e *Engine) kill(cid string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_ = e.cli.ContainerKill(ctx, cid, "KILL")
+}
+
+// billedSeconds rounds the run time up to whole seconds and caps it at the
+// deadline; a job killed at its deadline is billed exactly maxSeconds.
+func billedSeconds(d time.Duration, maxSeconds int64, timedOut bool) int64 {
+	if timedOut {
+		return maxSeconds
+	}
+	s := int64(math.Ceil(d.Seconds()))
+	return max(0, min(s, maxSeconds))
+}
+
+func parseDockerTime(s string, fallback time.Time) time.Time {
+	t, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil || t.Year() < 2000 {
+		return fallback
+	}
+	return t
+}

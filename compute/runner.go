@@ -1,0 +1,226 @@
+package compute
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+	"go.etcd.io/bbolt"
+)
+
+// EngineOptions configures the runner. Zero fields take the defaults below.
+type EngineOptions struct {
+	// OutputDir receives one "<job id>.tar" per job (required).
+	OutputDir string
+	// AllowEgress lets jobs that ask for network "egress" have it.
+	AllowEgress bool
+	// PidsLimit caps processes per container (default 256).
+	PidsLimit int64
+	// WorkTmpfsMB sizes the /work and /tmp tmpfs mounts (default 256).
+	WorkTmpfsMB int
+	// LogCapBytes caps the logs passed on per job (default 1 MiB).
+	LogCapBytes int64
+	// OutputCapBytes caps the collected output tar (default 256 MiB).
+	OutputCapBytes int64
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+}
+
+func (o *EngineOptions) defaults() {
+	if o.PidsLimit <= 0 {
+		o.PidsLimit = 256
+	}
+	if o.WorkTmpfsMB <= 0 {
+		o.WorkTmpfsMB = 256
+	}
+	if o.LogCapBytes <= 0 {
+		o.LogCapBytes = 1 << 20
+	}
+	if o.OutputCapBytes <= 0 {
+		o.OutputCapBytes = 256 << 20
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+}
+
+// Engine runs jobs in sandboxed Docker containers and keeps their state in
+// bbolt so that they survive a restart (see Recover).
+type Engine struct {
+	cli   client.APIClient
+	store *JobStore
+	opts  EngineOptions
+}
+
+// NewEngine returns an engine over a Docker client and the app's database.
+func NewEngine(cli client.APIClient, db *bbolt.DB, opts EngineOptions) (*Engine, error) {
+	opts.defaults()
+	if opts.OutputDir == "" {
+		return nil, errors.New("compute engine: OutputDir is required")
+	}
+	if err := os.MkdirAll(opts.OutputDir, 0o700); err != nil {
+		return nil, fmt.Errorf("compute engine: output dir: %w", err)
+	}
+	store, err := NewJobStore(db)
+	if err != nil {
+		return nil, err
+	}
+	return &Engine{cli: cli, store: store, opts: opts}, nil
+}
+
+// Store returns the engine's job store.
+func (e *Engine) Store() *JobStore { return e.store }
+
+// RunOptions are per-job settings chosen by the provider, not the consumer.
+type RunOptions struct {
+	// GPUUUIDs are the GPUs assigned to the job; there must be exactly
+	// spec.GPUs of them.
+	GPUUUIDs []string
+	// OnEvent receives progress; it is called from one goroutine at a time
+	// and must not block for long.
+	OnEvent func(Event)
+}
+
+// Runner errors callers may branch on.
+var (
+	ErrImageMissing     = errors.New("image not present locally")
+	ErrDigestMismatch   = errors.New("image digest mismatch")
+	ErrEgressNotAllowed = errors.New("network egress not allowed by provider")
+	ErrGPUAssignment    = errors.New("GPU assignment does not match the spec")
+	ErrJobExists        = errors.New("job already exists")
+)
+
+// Run starts a job and waits for it; see Start and Job.Wait.
+func (e *Engine) Run(ctx context.Context, id JobID, spec Spec, opts RunOptions) (Result, error) {
+	job, err := e.Start(ctx, id, spec, opts)
+	if err != nil {
+		return Result{}, err
+	}
+	return job.Wait(ctx)
+}
+
+// Start validates the job, creates its container with the full sandbox,
+// copies the input in, starts it and persists it as running. The returned
+// Job must be waited on; if the process dies first, Recover finds it.
+func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions) (*Job, error) {
+	if err := spec.Validate(); err != nil {
+		return nil, err
+	}
+	if err := e.checkStart(id, spec, opts); err != nil {
+		return nil, err
+	}
+	digest, err := e.resolveImage(ctx, spec)
+	if err != nil {
+		return nil, err
+	}
+	rec := JobRecord{ID: id, Spec: spec, State: StateCreated, ImageDigest: digest, GPUUUIDs: opts.GPUUUIDs, Created: e.opts.Now()}
+	cfg, host, netCfg := e.sandboxConfig(id, spec, opts.GPUUUIDs)
+	created, err := e.cli.ContainerCreate(ctx, cfg, host, netCfg, nil, "kinetic-job-"+id.String())
+	if err != nil {
+		return nil, fmt.Errorf("create container for job %s: %w", id, err)
+	}
+	rec.ContainerID = created.ID
+	if err := e.store.Put(rec); err != nil {
+		e.removeContainer(ctx, created.ID)
+		return nil, err
+	}
+	job := &Job{e: e, rec: rec, onEvent: opts.OnEvent}
+	job.emit(Event{Kind: EventCreated, ContainerID: created.ID, ImageDigest: digest})
+	if err := e.prepareAndStart(ctx, &job.rec); err != nil {
+		e.removeContainer(context.WithoutCancel(ctx), created.ID)
+		e.fail(id, err.Error())
+		return nil, err
+	}
+	job.emit(Event{Kind: EventStarted, ContainerID: created.ID})
+	return job, nil
+}
+
+func (e *Engine) checkStart(id JobID, spec Spec, opts RunOptions) error {
+	if spec.Network == NetworkEgress && !e.opts.AllowEgress {
+		return ErrEgressNotAllowed
+	}
+	if len(opts.GPUUUIDs) != spec.GPUs {
+		return fmt.Errorf("%w: spec wants %d, got %d UUIDs", ErrGPUAssignment, spec.GPUs, len(opts.GPUUUIDs))
+	}
+	if _, err := e.store.Get(id); err == nil {
+		return fmt.Errorf("job %s: %w", id, ErrJobExists)
+	} else if !errors.Is(err, ErrJobNotFound) {
+		return err
+	}
+	return nil
+}
+
+// resolveImage checks that the image is present (no pulls happen here) and
+// returns the digest to record: the pinned digest if the spec has one (it
+// must match a repo digest or the image id), else a repo digest, else the
+// image id.
+func (e *Engine) resolveImage(ctx context.Context, spec Spec) (string, error) {
+	img, err := e.cli.ImageInspect(ctx, spec.Image)
+	if cerrdefs.IsNotFound(err) {
+		return "", fmt.Errorf("%w: %s", ErrImageMissing, spec.Image)
+	}
+	if err != nil {
+		return "", fmt.Errorf("inspect image %s: %w", spec.Image, err)
+	}
+	if want := spec.Digest(); want != "" {
+		ok := img.ID == want || slices.ContainsFunc(img.RepoDigests, func(rd string) bool { return strings.HasSuffix(rd, "@"+want) })
+		if !ok {
+			return "", fmt.Errorf("%w: %s is %s", ErrDigestMismatch, spec.Image, img.ID)
+		}
+		return want, nil
+	}
+	if len(img.RepoDigests) > 0 {
+		return img.RepoDigests[0], nil
+	}
+	return img.ID, nil
+}
+
+// prepareAndStart hands /output to the job user, copies the input in,
+// starts the container and records the start time.
+func (e *Engine) prepareAndStart(ctx context.Context, rec *JobRecord) error {
+	cid := rec.ContainerID
+	err := e.cli.CopyToContainer(ctx, cid, rec.Spec.Outputs, bytes.NewReader(ownedDirArchive(jobUID, jobGID, 0o755)), container.CopyToContainerOptions{})
+	if err != nil {
+		return fmt.Errorf("prepare %s: %w", rec.Spec.Outputs, err)
+	}
+	if len(rec.Spec.Input) > 0 {
+		in, err := inputForContainer(rec.Spec.Input)
+		if err != nil {
+			return err
+		}
+		if err := e.cli.CopyToContainer(ctx, cid, InputDir, bytes.NewReader(in), container.CopyToContainerOptions{}); err != nil {
+			return fmt.Errorf("copy input: %w", err)
+		}
+	}
+	if err := e.cli.ContainerStart(ctx, cid, container.StartOptions{}); err != nil {
+		return fmt.Errorf("start container: %w", err)
+	}
+	started := e.opts.Now()
+	if insp, err := e.cli.ContainerInspect(ctx, cid); err == nil && insp.State != nil {
+		if t, err := time.Parse(time.RFC3339Nano, insp.State.StartedAt); err == nil && !t.IsZero() {
+			started = t
+		}
+	}
+	rec.State, rec.Started = StateRunning, started
+	return e.store.Put(*rec)
+}
+
+// removeContainer force-removes a container and its anonymous volumes.
+func (e *Engine) removeContainer(ctx context.Context, cid string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	_ = e.cli.ContainerRemove(ctx, cid, container.RemoveOptions{Force: true, RemoveVolumes: true})
+}
+
+// fail marks a stored job failed with a reason.
+func (e *Engine) fail(id JobID, reason string) {
+	_, _ = e.store.update(id, func(r *JobRecord) { r.State, r.Reason = StateFailed, reason })
+}

@@ -1,0 +1,90 @@
+package compute
+
+import (
+	"fmt"
+	"math"
+	"sort"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/api/types/network"
+)
+
+// Container labels set on every job container.
+const (
+	// LabelJob carries the job id in hex; Recover lists containers by it.
+	LabelJob = "kinetic.job"
+	// LabelSpecHash carries the hex SHA-256 of the job spec.
+	LabelSpecHash = "kinetic.spec"
+)
+
+// Fixed sandbox layout and identity.
+const (
+	// JobUser is the uid:gid jobs run as (nobody:nogroup).
+	JobUser = "65534:65534"
+	jobUID  = 65534
+	jobGID  = 65534
+	// WorkDir is the job's tmpfs working directory.
+	WorkDir = "/work"
+	// InputDir holds the unpacked input archive, read-only for the job.
+	InputDir = "/input"
+)
+
+// sandboxConfig builds the container and host configuration of a job.
+// Only fields that Docker API 1.41 honours are used.
+func (e *Engine) sandboxConfig(id JobID, spec Spec, gpuUUIDs []string) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
+	hash := spec.Hash()
+	cfg := &container.Config{
+		Image:           spec.Image,
+		Cmd:             spec.Command,
+		Env:             envList(spec.Env),
+		User:            JobUser,
+		WorkingDir:      WorkDir,
+		Labels:          map[string]string{LabelJob: id.String(), LabelSpecHash: fmt.Sprintf("%x", hash)},
+	}
+	netMode := container.NetworkMode("none")
+	if spec.Network == NetworkEgress && e.opts.AllowEgress {
+		netMode = "bridge"
+	}
+	pids := e.opts.PidsLimit
+	mem := int64(spec.MemoryMB) << 20
+	host := &container.HostConfig{
+		NetworkMode:    netMode,
+		ReadonlyRootfs: true,
+		CapDrop:        []string{"ALL"},
+		SecurityOpt:    []string{"no-new-privileges"},
+		IpcMode:        "private",
+		Tmpfs: map[string]string{
+			WorkDir: fmt.Sprintf("rw,nosuid,nodev,size=%dm,uid=%d,gid=%d,mode=0700", e.opts.WorkTmpfsMB, jobUID, jobGID),
+			"/tmp":  fmt.Sprintf("rw,nosuid,nodev,size=%dm,mode=1777", e.opts.WorkTmpfsMB),
+		},
+		Mounts: []mount.Mount{
+			{Type: mount.TypeVolume, Target: spec.Outputs},
+			{Type: mount.TypeVolume, Target: InputDir},
+		},
+		Resources: container.Resources{
+			Memory:     mem,
+			MemorySwap: mem,
+			NanoCPUs:   int64(math.Round(spec.CPUs * 1e9)),
+			PidsLimit:  &pids,
+		},
+	}
+	if len(gpuUUIDs) > 0 {
+		host.DeviceRequests = []container.DeviceRequest{{
+			Driver:       "nvidia",
+			DeviceIDs:    gpuUUIDs,
+			Capabilities: [][]string{{"gpu"}},
+		}}
+	}
+	return cfg, host, &network.NetworkingConfig{}
+}
+
+// envList turns the env map into sorted KEY=VALUE entries.
+func envList(env map[string]string) []string {
+	out := make([]string, 0, len(env))
+	for k, v := range env {
+		out = append(out, k+"="+v)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,280 @@
+package compute
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"regexp"
+	"strings"
+
+	"github.com/distribution/reference"
+)
+
+// SpecVersion is the only job spec version this package understands.
+const SpecVersion = 1
+
+// Limits on a job spec. Anything beyond them is refused as absurd.
+const (
+	MaxInputBytes    = 8 << 20  // decoded input archive
+	MaxInputUnpacked = 64 << 20 // sum of file sizes inside it
+	MaxInputEntries  = 10000
+	MaxGPUs          = 16
+	MaxCPUs          = 256
+	MaxMemoryMB      = 1 << 20 // 1 TiB
+	MaxJobSeconds    = 7 * 24 * 3600
+	MaxCommandArgs   = 256
+	MaxEnvVars       = 256
+	MaxEnvBytes      = 64 << 10 // keys plus values
+)
+
+// Default values applied by ParseSpec to fields left out.
+const (
+	DefaultCPUs       = 1.0
+	DefaultMemoryMB   = 512
+	DefaultOutputPath = "/output"
+)
+
+// Network modes a spec may request.
+const (
+	NetworkNone   = "none"
+	NetworkEgress = "egress"
+)
+
+// Spec is a versioned job description, as sent by the consumer.
+type Spec struct {
+	// Version must be SpecVersion.
+	Version int `json:"version"`
+	// Image is an image reference; "name@sha256:…" pins it by digest.
+	Image string `json:"image"`
+	// Command replaces the image's command; empty keeps it.
+	Command []string `json:"command,omitempty"`
+	// Env adds environment variables.
+	Env map[string]string `json:"env,omitempty"`
+	// Input is an optional tar archive (base64 in JSON) unpacked read-only at /input.
+	Input []byte `json:"input,omitempty"`
+	// GPUs is the number of GPUs wanted; MinVRAMMB the VRAM each must have.
+	GPUs      int    `json:"gpus,omitempty"`
+	MinVRAMMB uint64 `json:"minVramMB,omitempty"`
+	// CPUs is the CPU quota (fractional cores).
+	CPUs float64 `json:"cpus"`
+	// MemoryMB is the memory limit (swap included).
+	MemoryMB uint64 `json:"memoryMB"`
+	// MaxSeconds is the hard deadline and the most that is billed.
+	MaxSeconds int64 `json:"maxSeconds"`
+	// Network is NetworkNone or NetworkEgress.
+	Network string `json:"network"`
+	// Outputs is the directory collected as the result, default /output.
+	Outputs string `json:"outputs"`
+}
+
+// Spec error kinds; every error from ParseSpec is a *SpecError wrapping one.
+var (
+	ErrSpecSyntax    = errors.New("malformed job spec")
+	ErrSpecVersion   = errors.New("unsupported job spec version")
+	ErrSpecRange     = errors.New("value out of range")
+	ErrBadImageRef   = errors.New("bad image reference")
+	ErrBadEnv        = errors.New("bad environment variable")
+	ErrBadCommand    = errors.New("bad command")
+	ErrBadOutputPath = errors.New("bad outputs path")
+	ErrBadNetwork    = errors.New("bad network mode")
+	ErrInputTooLarge = errors.New("input archive too large")
+	ErrUnsafeInput   = errors.New("unsafe input archive entry")
+)
+
+// SpecError is a rejected job spec: which field and why.
+type SpecError struct {
+	Field  string
+	Reason string
+	Kind   error
+}
+
+// Error implements error.
+func (e *SpecError) Error() string {
+	return fmt.Sprintf("job spec %s: %v: %s", e.Field, e.Kind, e.Reason)
+}
+
+// Unwrap returns the error kind, for errors.Is.
+func (e *SpecError) Unwrap() error { return e.Kind }
+
+// IsSpecError reports whether err is a rejected job spec.
+func IsSpecError(err error) bool {
+	var se *SpecError
+	return errors.As(err, &se)
+}
+
+func specErr(field string, kind error, format string, args ...any) *SpecError {
+	return &SpecError{Field: field, Kind: kind, Reason: fmt.Sprintf(format, args...)}
+}
+
+// ParseSpec decodes a job spec strictly (unknown fields and trailing data
+// are refused), applies defaults and validates it.
+func ParseSpec(data []byte) (Spec, error) {
+	var s Spec
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&s); err != nil {
+		return Spec{}, specErr("(document)", ErrSpecSyntax, "%v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Spec{}, specErr("(document)", ErrSpecSyntax, "trailing data after the JSON object")
+	}
+	s.applyDefaults()
+	if err := s.Validate(); err != nil {
+		return Spec{}, err
+	}
+	return s, nil
+}
+
+func (s *Spec) applyDefaults() {
+	if s.CPUs == 0 {
+		s.CPUs = DefaultCPUs
+	}
+	if s.MemoryMB == 0 {
+		s.MemoryMB = DefaultMemoryMB
+	}
+	if s.Network == "" {
+		s.Network = NetworkNone
+	}
+	if s.Outputs == "" {
+		s.Outputs = DefaultOutputPath
+	}
+}
+
+// Validate checks every field of an already-defaulted spec.
+func (s Spec) Validate() error {
+	checks := []func() error{
+		s.validateVersion, s.validateImage, s.validateCommand, s.validateEnv,
+		s.validateResources, s.validateNetwork, s.validateOutputs,
+		func() error { return ValidateInputArchive(s.Input) },
+	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s Spec) validateVersion() error {
+	if s.Version != SpecVersion {
+		return specErr("version", ErrSpecVersion, "got %d, want %d", s.Version, SpecVersion)
+	}
+	return nil
+}
+
+func (s Spec) validateImage() error {
+	if s.Image == "" {
+		return specErr("image", ErrBadImageRef, "empty")
+	}
+	if _, err := reference.ParseNormalizedNamed(s.Image); err != nil {
+		return specErr("image", ErrBadImageRef, "%q: %v", s.Image, err)
+	}
+	return nil
+}
+
+// Digest returns the "sha256:…" digest the image is pinned to, or "".
+func (s Spec) Digest() string {
+	ref, err := reference.ParseNormalizedNamed(s.Image)
+	if err != nil {
+		return ""
+	}
+	if d, ok := ref.(reference.Digested); ok {
+		return d.Digest().String()
+	}
+	return ""
+}
+
+func (s Spec) validateCommand() error {
+	if len(s.Command) > MaxCommandArgs {
+		return specErr("command", ErrBadCommand, "%d arguments, at most %d", len(s.Command), MaxCommandArgs)
+	}
+	for i, a := range s.Command {
+		if strings.IndexByte(a, 0) >= 0 {
+			return specErr("command", ErrBadCommand, "argument %d contains NUL", i)
+		}
+	}
+	return nil
+}
+
+var envKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (s Spec) validateEnv() error {
+	if len(s.Env) > MaxEnvVars {
+		return specErr("env", ErrBadEnv, "%d variables, at most %d", len(s.Env), MaxEnvVars)
+	}
+	total := 0
+	for k, v := range s.Env {
+		if !envKey.MatchString(k) {
+			return specErr("env", ErrBadEnv, "invalid name %q", k)
+		}
+		if strings.IndexByte(v, 0) >= 0 {
+			return specErr("env", ErrBadEnv, "value of %s contains NUL", k)
+		}
+		total += len(k) + len(v)
+	}
+	if total > MaxEnvBytes {
+		return specErr("env", ErrBadEnv, "%d bytes, at most %d", total, MaxEnvBytes)
+	}
+	return nil
+}
+
+func (s Spec) validateResources() error {
+	switch {
+	case s.GPUs < 0 || s.GPUs > MaxGPUs:
+		return specErr("gpus", ErrSpecRange, "%d, want 0..%d", s.GPUs, MaxGPUs)
+	case s.GPUs == 0 && s.MinVRAMMB != 0:
+		return specErr("minVramMB", ErrSpecRange, "set without gpus")
+	case s.MinVRAMMB > MaxMemoryMB:
+		return specErr("minVramMB", ErrSpecRange, "%d, at most %d", s.MinVRAMMB, MaxMemoryMB)
+	case !(s.CPUs > 0 && s.CPUs <= MaxCPUs):
+		return specErr("cpus", ErrSpecRange, "%v, want (0, %d]", s.CPUs, MaxCPUs)
+	case s.MemoryMB < 6 || s.MemoryMB > MaxMemoryMB:
+		return specErr("memoryMB", ErrSpecRange, "%d, want 6..%d", s.MemoryMB, MaxMemoryMB)
+	case s.MaxSeconds <= 0 || s.MaxSeconds > MaxJobSeconds:
+		return specErr("maxSeconds", ErrSpecRange, "%d, want 1..%d", s.MaxSeconds, MaxJobSeconds)
+	}
+	return nil
+}
+
+func (s Spec) validateNetwork() error {
+	if s.Network != NetworkNone && s.Network != NetworkEgress {
+		return specErr("network", ErrBadNetwork, "%q, want %q or %q", s.Network, NetworkNone, NetworkEgress)
+	}
+	return nil
+}
+
+// reservedPaths may not be used as the outputs directory.
+var reservedPaths = map[string]bool{"/": true, "/proc": true, "/sys": true, "/dev": true, "/etc": true, "/work": true, "/input": true, "/tmp": true}
+
+func (s Spec) validateOutputs() error {
+	p := s.Outputs
+	if !path.IsAbs(p) || path.Clean(p) != p || strings.ContainsAny(p, "\x00:") {
+		return specErr("outputs", ErrBadOutputPath, "%q is not a clean absolute path", p)
+	}
+	for dir := p; dir != "/"; dir = path.Dir(dir) {
+		if reservedPaths[dir] {
+			return specErr("outputs", ErrBadOutputPath, "%q is reserved", p)
+		}
+	}
+	return nil
+}
+
+// Hash returns the SHA-256 of the spec's canonical encoding: encoding/json
+// of the Spec struct (fields in declaration order, map keys sorted, no
+// insignificant whitespace, input as standard base64), taken after
+// ParseSpec has applied the defaults. Two specs that ParseSpec accepts and
+// that mean the same job hash the same.
+func (s Spec) Hash() [32]byte {
+	b, err := json.Marshal(s)
+	if err != nil {
+		// Only a NaN or infinite CPUs value (which Validate refuses and
+		// JSON cannot carry) makes Marshal fail; such a spec never hashes
+		// equal to a valid one.
+		b = []byte("invalid spec: " + err.Error())
+	}
+	return sha256.Sum256(b)
+}

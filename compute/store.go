@@ -1,0 +1,133 @@
+package compute
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/bbolt"
+)
+
+// JobsBucket is the bbolt bucket holding one JobRecord per job id.
+const JobsBucket = "compute/jobs"
+
+// JobState is where a job is in the runner's life cycle.
+type JobState string
+
+// Job states. Finished and Failed are terminal.
+const (
+	// StateCreated: container created, not started yet.
+	StateCreated JobState = "created"
+	// StateRunning: container started; the deadline runs from Started.
+	StateRunning JobState = "running"
+	// StateFinished: container exited (any exit code, timeout or cancel
+	// included) and its output was collected or refused; see Result.
+	StateFinished JobState = "finished"
+	// StateFailed: the runner could not complete the job; see Reason.
+	StateFailed JobState = "failed"
+)
+
+// Terminal reports whether no more transitions follow s.
+func (s JobState) Terminal() bool { return s == StateFinished || s == StateFailed }
+
+// JobRecord is a job as persisted by the runner.
+type JobRecord struct {
+	ID          JobID     `json:"id"`
+	Spec        Spec      `json:"spec"`
+	State       JobState  `json:"state"`
+	ContainerID string    `json:"containerId,omitempty"`
+	ImageDigest string    `json:"imageDigest,omitempty"`
+	GPUUUIDs    []string  `json:"gpuUuids,omitempty"`
+	Created     time.Time `json:"created"`
+	Started     time.Time `json:"started,omitzero"`
+	// Reason explains a failure, or how recovery handled the job.
+	Reason string  `json:"reason,omitempty"`
+	Result *Result `json:"result,omitempty"`
+}
+
+// ErrJobNotFound is returned by JobStore.Get for an unknown id.
+var ErrJobNotFound = errors.New("job not found")
+
+// JobStore persists JobRecords in a bbolt database, bucket JobsBucket.
+type JobStore struct {
+	db *bbolt.DB
+}
+
+// NewJobStore creates the bucket if needed.
+func NewJobStore(db *bbolt.DB) (*JobStore, error) {
+	err := db.Update(func(tx *bbolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists([]byte(JobsBucket))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create bucket %s: %w", JobsBucket, err)
+	}
+	return &JobStore{db: db}, nil
+}
+
+// Put stores (or replaces) a record.
+func (s *JobStore) Put(rec JobRecord) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode job %s: %w", rec.ID, err)
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(JobsBucket)).Put(rec.ID[:], b)
+	})
+	if err != nil {
+		return fmt.Errorf("store job %s: %w", rec.ID, err)
+	}
+	return nil
+}
+
+// Get loads a record; it wraps ErrJobNotFound when there is none.
+func (s *JobStore) Get(id JobID) (JobRecord, error) {
+	var rec JobRecord
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(JobsBucket)).Get(id[:])
+		if b == nil {
+			return fmt.Errorf("job %s: %w", id, ErrJobNotFound)
+		}
+		return json.Unmarshal(b, &rec)
+	})
+	return rec, err
+}
+
+// List returns every record, ordered by job id.
+func (s *JobStore) List() ([]JobRecord, error) {
+	var out []JobRecord
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(JobsBucket)).ForEach(func(k, v []byte) error {
+			var rec JobRecord
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("decode job %x: %w", k, err)
+			}
+			out = append(out, rec)
+			return nil
+		})
+	})
+	return out, err
+}
+
+// update applies fn to the stored record of id inside one transaction.
+func (s *JobStore) update(id JobID, fn func(*JobRecord)) (JobRecord, error) {
+	var rec JobRecord
+	err := s.db.Update(func(tx *bbolt.Tx) error {
+		bk := tx.Bucket([]byte(JobsBucket))
+		b := bk.Get(id[:])
+		if b == nil {
+			return fmt.Errorf("job %s: %w", id, ErrJobNotFound)
+		}
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return err
+		}
+		fn(&rec)
+		nb, err := json.Marshal(rec)
+		if err != nil {
+			return err
+		}
+		return bk.Put(id[:], nb)
+	})
+	return rec, err
+}
