@@ -26,15 +26,16 @@ type RecoveredFailure struct {
 	Reason string
 }
 
-// Recover reconciles the job store with the containers labelled LabelJob,
-// after a restart: a container whose job is stored, not terminal and was
+// Recover reconciles the job store with the containers labelled LabelJob
+// and this store's LabelInstance, after a restart: a container whose job is stored, not terminal and was
 // started is resumable (its deadline still runs from the stored start
 // time); any other labelled container is removed (and its job, if stored
 // and not terminal, failed); a stored running or created job whose
 // container is gone is failed. Nothing is left running unaccounted.
 func (e *Engine) Recover(ctx context.Context) (Recovery, error) {
 	var rep Recovery
-	list, err := e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", LabelJob))})
+	list, err := e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(
+		filters.Arg("label", LabelJob), filters.Arg("label", LabelInstance+"="+e.store.Instance()))})
 	if err != nil {
 		return rep, fmt.Errorf("list job containers: %w", err)
 	}

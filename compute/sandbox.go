@@ -16,6 +16,8 @@ const (
 	LabelJob = "kinetic.job"
 	// LabelSpecHash carries the hex SHA-256 of the job spec.
 	LabelSpecHash = "kinetic.spec"
+	// LabelInstance carries the job store's instance id.
+	LabelInstance = "kinetic.instance"
 )
 
 // Fixed sandbox layout and identity.
@@ -35,12 +37,12 @@ const (
 func (e *Engine) sandboxConfig(id JobID, spec Spec, gpuUUIDs []string) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
 	hash := spec.Hash()
 	cfg := &container.Config{
-		Image:           spec.Image,
-		Cmd:             spec.Command,
-		Env:             envList(spec.Env),
-		User:            JobUser,
-		WorkingDir:      WorkDir,
-		Labels:          map[string]string{LabelJob: id.String(), LabelSpecHash: fmt.Sprintf("%x", hash)},
+		Image:      spec.Image,
+		Cmd:        spec.Command,
+		Env:        envList(spec.Env),
+		User:       JobUser,
+		WorkingDir: WorkDir,
+		Labels:     map[string]string{LabelJob: id.String(), LabelSpecHash: fmt.Sprintf("%x", hash), LabelInstance: e.store.Instance()},
 	}
 	netMode := container.NetworkMode("none")
 	if spec.Network == NetworkEgress && e.opts.AllowEgress {

@@ -1,6 +1,8 @@
 package compute
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +13,9 @@ import (
 
 // JobsBucket is the bbolt bucket holding one JobRecord per job id.
 const JobsBucket = "compute/jobs"
+
+// MetaBucket holds the store's instance id (key "instance").
+const MetaBucket = "compute/meta"
 
 // JobState is where a job is in the runner's life cycle.
 type JobState string
@@ -51,20 +56,42 @@ var ErrJobNotFound = errors.New("job not found")
 
 // JobStore persists JobRecords in a bbolt database, bucket JobsBucket.
 type JobStore struct {
-	db *bbolt.DB
+	db       *bbolt.DB
+	instance string
 }
 
-// NewJobStore creates the bucket if needed.
+// NewJobStore creates the buckets if needed and, on first use, a random
+// instance id that tags this database's containers (LabelInstance), so
+// that Recover never touches containers of another database.
 func NewJobStore(db *bbolt.DB) (*JobStore, error) {
+	s := &JobStore{db: db}
 	err := db.Update(func(tx *bbolt.Tx) error {
-		_, err := tx.CreateBucketIfNotExists([]byte(JobsBucket))
-		return err
+		if _, err := tx.CreateBucketIfNotExists([]byte(JobsBucket)); err != nil {
+			return err
+		}
+		meta, err := tx.CreateBucketIfNotExists([]byte(MetaBucket))
+		if err != nil {
+			return err
+		}
+		if v := meta.Get([]byte("instance")); v != nil {
+			s.instance = string(v)
+			return nil
+		}
+		var b [16]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return err
+		}
+		s.instance = hex.EncodeToString(b[:])
+		return meta.Put([]byte("instance"), []byte(s.instance))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("create bucket %s: %w", JobsBucket, err)
+		return nil, fmt.Errorf("open job store: %w", err)
 	}
-	return &JobStore{db: db}, nil
+	return s, nil
 }
+
+// Instance returns the id that labels this database's containers.
+func (s *JobStore) Instance() string { return s.instance }
 
 // Put stores (or replaces) a record.
 func (s *JobStore) Put(rec JobRecord) error {
