@@ -248,12 +248,15 @@ func (s Spec) validateNetwork() error {
 }
 
 // reservedPaths may not be used as the outputs directory.
-var reservedPaths = map[string]bool{"/": true, "/proc": true, "/sys": true, "/dev": true, "/etc": true, "/work": true, "/input": true, "/tmp": true}
+var reservedPaths = map[string]bool{"/proc": true, "/sys": true, "/dev": true, "/etc": true, "/work": true, "/input": true, "/tmp": true}
 
 func (s Spec) validateOutputs() error {
 	p := s.Outputs
 	if !path.IsAbs(p) || path.Clean(p) != p || strings.ContainsAny(p, "\x00:") {
 		return specErr("outputs", ErrBadOutputPath, "%q is not a clean absolute path", p)
+	}
+	if p == "/" {
+		return specErr("outputs", ErrBadOutputPath, "%q is reserved", p)
 	}
 	for dir := p; dir != "/"; dir = path.Dir(dir) {
 		if reservedPaths[dir] {
