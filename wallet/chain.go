@@ -1,0 +1,190 @@
+package wallet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
+	"github.com/algorand/go-algorand-sdk/v2/crypto"
+	"github.com/algorand/go-algorand-sdk/v2/transaction"
+	"github.com/algorand/go-algorand-sdk/v2/types"
+)
+
+// DefaultWaitRounds is how many rounds Send waits for confirmation.
+const DefaultWaitRounds = 10
+
+// ErrInsufficientFunds reports a payment that would leave the sender below
+// its minimum balance.
+var ErrInsufficientFunds = errors.New("wallet: insufficient spendable balance")
+
+// Chain reads balances and sends transactions through algod.
+type Chain struct {
+	Client *algod.Client
+	// Budget, if set, is consulted before anything is signed: Send and OptIn
+	// reserve amount + fee against it and commit once submitted.
+	Budget *Budget
+	// BadgeApp marks assets created by that app's address as badges.
+	BadgeApp uint64
+	// WaitRounds bounds the wait for confirmation; 0 means DefaultWaitRounds.
+	WaitRounds uint64
+}
+
+// Balance is an account's ALGO balance and holdings, in microAlgos.
+type Balance struct {
+	Address    string
+	Round      uint64
+	Amount     uint64
+	MinBalance uint64
+	Spendable  uint64 // Amount − MinBalance (what Send may move)
+	Assets     []AssetHolding
+}
+
+// AssetHolding is one asset held by an account.
+type AssetHolding struct {
+	AssetID  uint64
+	Amount   uint64
+	Frozen   bool
+	Badge    bool // created by the BadgeMinter app
+	Name     string
+	UnitName string
+}
+
+// Balance fetches addr's balance, minimum balance and assets.
+func (c *Chain) Balance(ctx context.Context, addr string) (Balance, error) {
+	info, err := c.Client.AccountInformation(addr).Do(ctx)
+	if err != nil {
+		return Balance{}, fmt.Errorf("wallet: account %s: %w", addr, err)
+	}
+	b := Balance{Address: addr, Round: info.Round, Amount: info.Amount, MinBalance: info.MinBalance}
+	if info.Amount > info.MinBalance {
+		b.Spendable = info.Amount - info.MinBalance
+	}
+	var badgeCreator string
+	if c.BadgeApp != 0 {
+		badgeCreator = crypto.GetApplicationAddress(c.BadgeApp).String()
+	}
+	for _, h := range info.Assets {
+		ah := AssetHolding{AssetID: h.AssetId, Amount: h.Amount, Frozen: h.IsFrozen}
+		if a, err := c.Client.GetAssetByID(h.AssetId).Do(ctx); err == nil {
+			ah.Name, ah.UnitName = a.Params.Name, a.Params.UnitName
+			ah.Badge = badgeCreator != "" && a.Params.Creator == badgeCreator
+		} else if ctx.Err() != nil {
+			return Balance{}, ctx.Err()
+		}
+		b.Assets = append(b.Assets, ah)
+	}
+	return b, nil
+}
+
+// Quote is a priced, unsigned payment: what Send will submit.
+type Quote struct {
+	From, To       string
+	Amount         uint64 // microAlgos to the receiver
+	Fee            uint64 // network fee, paid by From
+	Balance        uint64 // From's balance now
+	After          uint64 // From's balance after amount and fee
+	MinimumBalance uint64
+	JobID          JobID // optional: counted against the job's budget cap
+	Tx             types.Transaction
+}
+
+// Quote prices a payment of amount microAlgos with note and checks that
+// From keeps its minimum balance (ErrInsufficientFunds otherwise).
+func (c *Chain) Quote(ctx context.Context, from, to string, amount uint64, note []byte) (Quote, error) {
+	sp, err := c.Client.SuggestedParams().Do(ctx)
+	if err != nil {
+		return Quote{}, fmt.Errorf("wallet: suggested params: %w", err)
+	}
+	tx, err := transaction.MakePaymentTxn(from, to, amount, note, "", sp)
+	if err != nil {
+		return Quote{}, fmt.Errorf("wallet: build payment: %w", err)
+	}
+	bal, err := c.Balance(ctx, from)
+	if err != nil {
+		return Quote{}, err
+	}
+	q := Quote{From: from, To: to, Amount: amount, Fee: uint64(tx.Fee), Balance: bal.Amount, MinimumBalance: bal.MinBalance, Tx: tx}
+	cost := amount + q.Fee
+	if cost > bal.Amount || bal.Amount-cost < bal.MinBalance {
+		return q, fmt.Errorf("%w: %d + fee %d from %d leaves less than the minimum %d",
+			ErrInsufficientFunds, amount, q.Fee, bal.Amount, bal.MinBalance)
+	}
+	q.After = bal.Amount - cost
+	return q, nil
+}
+
+// Receipt describes a confirmed transaction.
+type Receipt struct {
+	TxID  string
+	Round uint64
+	Fee   uint64
+}
+
+// Send signs the quoted payment with signer, submits it and waits for
+// confirmation. With a Budget, amount + fee is reserved first and nothing
+// is signed if that fails (*ErrOverBudget).
+func (c *Chain) Send(ctx context.Context, signer transaction.TransactionSigner, q Quote) (Receipt, error) {
+	if q.Tx.Type != types.PaymentTx {
+		return Receipt{}, errors.New("wallet: quote holds no payment")
+	}
+	return c.submit(ctx, signer, q.Tx, q.JobID, q.Amount+q.Fee)
+}
+
+// OptIn opts addr in to assetID (a zero-amount transfer to itself).
+func (c *Chain) OptIn(ctx context.Context, signer transaction.TransactionSigner, addr string, assetID uint64) (Receipt, error) {
+	sp, err := c.Client.SuggestedParams().Do(ctx)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("wallet: suggested params: %w", err)
+	}
+	tx, err := transaction.MakeAssetAcceptanceTxn(addr, nil, sp, assetID)
+	if err != nil {
+		return Receipt{}, fmt.Errorf("wallet: build opt-in: %w", err)
+	}
+	return c.submit(ctx, signer, tx, JobID{}, uint64(tx.Fee))
+}
+
+// submit reserves spend, signs, sends and awaits tx. A reservation is
+// released if nothing reached the network and committed once it did
+// (a submitted transaction may still confirm later).
+func (c *Chain) submit(ctx context.Context, signer transaction.TransactionSigner, tx types.Transaction, job JobID, spend uint64) (Receipt, error) {
+	if as, ok := signer.(interface{ Address() types.Address }); ok && as.Address() != tx.Sender {
+		return Receipt{}, fmt.Errorf("wallet: signer %s cannot sign for %s", as.Address(), tx.Sender)
+	}
+	var res *Reservation
+	if c.Budget != nil {
+		r, err := c.Budget.Reserve(ctx, job, spend)
+		if err != nil {
+			return Receipt{}, err
+		}
+		res = &r
+	}
+	stxs, err := signer.SignTransactions([]types.Transaction{tx}, []int{0})
+	if err == nil && len(stxs) != 1 {
+		err = errors.New("signer returned no transaction")
+	}
+	var txid string
+	if err == nil {
+		txid, err = c.Client.SendRawTransaction(stxs[0]).Do(ctx)
+	}
+	if err != nil {
+		if res != nil {
+			_ = c.Budget.Release(context.WithoutCancel(ctx), *res)
+		}
+		return Receipt{}, fmt.Errorf("wallet: submit: %w", err)
+	}
+	if res != nil {
+		if err := c.Budget.Commit(context.WithoutCancel(ctx), *res); err != nil {
+			return Receipt{TxID: txid}, err
+		}
+	}
+	wait := c.WaitRounds
+	if wait == 0 {
+		wait = DefaultWaitRounds
+	}
+	info, err := transaction.WaitForConfirmation(c.Client, txid, wait, ctx)
+	if err != nil {
+		return Receipt{TxID: txid}, fmt.Errorf("wallet: confirm %s: %w", txid, err)
+	}
+	return Receipt{TxID: txid, Round: info.ConfirmedRound, Fee: uint64(tx.Fee)}, nil
+}

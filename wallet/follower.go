@@ -1,0 +1,266 @@
+package wallet
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
+	"github.com/algorand/go-algorand-sdk/v2/types"
+	bolt "go.etcd.io/bbolt"
+)
+
+// bucketFollower holds the follower's cursor per network: key
+// "next/<genesis hash base64>" → the next round to read (uint64 big-endian).
+var bucketFollower = []byte("wallet/follower")
+
+// DefaultBatchBlocks is how many blocks the follower reads before writing
+// them (entries and cursor) in one bbolt transaction.
+const DefaultBatchBlocks = 32
+
+// ErrNoIndexer reports a back-fill request with no indexer configured.
+var ErrNoIndexer = errors.New("wallet: no indexer configured for back-fill")
+
+// Backfiller fetches past history for an account from an indexer. It is
+// optional: the follower needs only algod.
+type Backfiller interface {
+	// Backfill returns the entries touching addr up to and including maxRound.
+	Backfill(ctx context.Context, addr string, maxRound uint64) ([]Entry, error)
+}
+
+// Follower reads blocks from algod and records every transaction touching
+// the watched accounts, inner transactions included, into the history. Its
+// cursor is stored with the entries in the same bbolt transaction, so after
+// a crash or restart it resumes exactly where the last batch ended, and a
+// re-read block records nothing twice.
+type Follower struct {
+	Client  *algod.Client
+	DB      *bolt.DB
+	Labeler Labeler
+	// Watch returns the addresses to follow (for example the wallet's live
+	// accounts); it is called once per batch, so new accounts are picked up.
+	Watch func(ctx context.Context) ([]string, error)
+	// BatchBlocks bounds the blocks held in memory per batch; 0 means
+	// DefaultBatchBlocks.
+	BatchBlocks int
+	// StartRound is where to begin when no cursor is stored; 0 means the
+	// node's current round.
+	StartRound uint64
+	// Indexer back-fills history for accounts imported with a past; optional.
+	Indexer Backfiller
+	// OnBatch, if set, is told after each committed batch.
+	OnBatch func(BatchResult)
+}
+
+// BatchResult describes one committed batch.
+type BatchResult struct {
+	From, To uint64 // rounds read, inclusive
+	Added    int    // new entries recorded
+}
+
+// Cursor returns the next round the follower will read on the node's
+// network, and false when it has not started there yet.
+func (f *Follower) Cursor(ctx context.Context) (uint64, bool, error) {
+	key, err := f.cursorKey(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	var next uint64
+	var ok bool
+	err = f.DB.View(func(tx *bolt.Tx) error {
+		next, ok = readCursor(tx, key)
+		return nil
+	})
+	return next, ok, err
+}
+
+func readCursor(tx *bolt.Tx, key []byte) (uint64, bool) {
+	b := tx.Bucket(bucketFollower)
+	if b == nil {
+		return 0, false
+	}
+	v := b.Get(key)
+	if len(v) != 8 {
+		return 0, false
+	}
+	return binary.BigEndian.Uint64(v), true
+}
+
+func (f *Follower) cursorKey(ctx context.Context) ([]byte, error) {
+	sp, err := f.Client.SuggestedParams().Do(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: follower: node params: %w", err)
+	}
+	return []byte("next/" + base64.StdEncoding.EncodeToString(sp.GenesisHash)), nil
+}
+
+// CatchUp reads at most maxBlocks blocks (0: up to the node's last round)
+// from the cursor on, in batches of BatchBlocks, and returns how many it read.
+func (f *Follower) CatchUp(ctx context.Context, maxBlocks int) (int, error) {
+	key, err := f.cursorKey(ctx)
+	if err != nil {
+		return 0, err
+	}
+	st, err := f.Client.Status().Do(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("wallet: follower: status: %w", err)
+	}
+	next, err := f.start(key, st.LastRound)
+	if err != nil {
+		return 0, err
+	}
+	batch := f.BatchBlocks
+	if batch <= 0 {
+		batch = DefaultBatchBlocks
+	}
+	read := 0
+	for next <= st.LastRound && (maxBlocks <= 0 || read < maxBlocks) {
+		n := min(uint64(batch), st.LastRound-next+1)
+		if maxBlocks > 0 {
+			n = min(n, uint64(maxBlocks-read))
+		}
+		if err := f.batch(ctx, key, next, n); err != nil {
+			return read, err
+		}
+		next += n
+		read += int(n)
+	}
+	return read, nil
+}
+
+func (f *Follower) start(key []byte, last uint64) (uint64, error) {
+	var next uint64
+	var ok bool
+	err := f.DB.View(func(tx *bolt.Tx) error {
+		next, ok = readCursor(tx, key)
+		return nil
+	})
+	switch {
+	case err != nil:
+		return 0, err
+	case ok:
+		return next, nil
+	case f.StartRound != 0:
+		return f.StartRound, nil
+	default:
+		return last, nil
+	}
+}
+
+// batch reads rounds [from, from+n) and commits their entries and the new
+// cursor atomically.
+func (f *Follower) batch(ctx context.Context, key []byte, from, n uint64) error {
+	watch, err := f.watchSet(ctx)
+	if err != nil {
+		return err
+	}
+	var entries []Entry
+	for r := from; r < from+n; r++ {
+		blk, err := f.Client.Block(r).Do(ctx)
+		if err != nil {
+			return fmt.Errorf("wallet: follower: block %d: %w", r, err)
+		}
+		x := extractor{watch: watch, labeler: f.Labeler, blk: &blk}
+		entries = append(entries, x.entries()...)
+	}
+	var added int
+	err = f.DB.Update(func(tx *bolt.Tx) error {
+		var err error
+		if added, err = recordTx(tx, entries); err != nil {
+			return err
+		}
+		b, err := tx.CreateBucketIfNotExists(bucketFollower)
+		if err != nil {
+			return err
+		}
+		return b.Put(key, binary.BigEndian.AppendUint64(nil, from+n))
+	})
+	if err != nil {
+		return fmt.Errorf("wallet: follower: store rounds %d-%d: %w", from, from+n-1, err)
+	}
+	if f.OnBatch != nil {
+		f.OnBatch(BatchResult{From: from, To: from + n - 1, Added: added})
+	}
+	return nil
+}
+
+func (f *Follower) watchSet(ctx context.Context) (map[types.Address]bool, error) {
+	if f.Watch == nil {
+		return nil, errors.New("wallet: follower: Watch is nil")
+	}
+	addrs, err := f.Watch(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("wallet: follower: watch list: %w", err)
+	}
+	set := make(map[types.Address]bool, len(addrs))
+	for _, s := range addrs {
+		a, err := types.DecodeAddress(s)
+		if err != nil {
+			return nil, fmt.Errorf("wallet: follower: watch %q: %w", s, err)
+		}
+		set[a] = true
+	}
+	return set, nil
+}
+
+// Run catches up, then waits for each new block and records it, until ctx
+// ends (returning ctx.Err()). Node errors are retried with backoff.
+func (f *Follower) Run(ctx context.Context) error {
+	backoff := time.Second
+	for {
+		err := f.follow(ctx)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err == nil {
+			backoff = time.Second
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+// follow catches up and then blocks until the round after the cursor exists.
+func (f *Follower) follow(ctx context.Context) error {
+	if _, err := f.CatchUp(ctx, 0); err != nil {
+		return err
+	}
+	next, _, err := f.Cursor(ctx)
+	if err != nil {
+		return err
+	}
+	if next == 0 {
+		return nil
+	}
+	// Returns when round next exists, or after the node's own timeout.
+	_, err = f.Client.StatusAfterBlock(next - 1).Do(ctx)
+	return err
+}
+
+// Backfill records an account's past history from the configured indexer,
+// up to the follower's cursor. Entries already recorded are kept as they are.
+func (f *Follower) Backfill(ctx context.Context, addr string) (int, error) {
+	if f.Indexer == nil {
+		return 0, ErrNoIndexer
+	}
+	next, ok, err := f.Cursor(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if !ok || next == 0 {
+		return 0, errors.New("wallet: back-fill before the follower has started")
+	}
+	entries, err := f.Indexer.Backfill(ctx, addr, next-1)
+	if err != nil {
+		return 0, fmt.Errorf("wallet: back-fill %s: %w", addr, err)
+	}
+	return NewHistory(f.DB).Record(ctx, entries)
+}
