@@ -45,10 +45,13 @@ type Result struct {
 	ExitCode  int  `json:"exitCode"`
 	OOMKilled bool `json:"oomKilled"`
 	// TimedOut: killed at the deadline. Canceled: killed on request.
-	TimedOut bool      `json:"timedOut"`
-	Canceled bool      `json:"canceled"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
+	TimedOut bool `json:"timedOut"`
+	Canceled bool `json:"canceled"`
+	// Preempted: killed by the provider's policy, PreemptReason says why.
+	Preempted     bool      `json:"preempted,omitempty"`
+	PreemptReason string    `json:"preemptReason,omitempty"`
+	Started       time.Time `json:"started"`
+	Finished      time.Time `json:"finished"`
 	// BilledSeconds is the run time rounded up, at most spec.MaxSeconds.
 	BilledSeconds int64 `json:"billedSeconds"`
 	// OutputSHA256 is the hash of the output tar file, OutputBytes its size
@@ -68,7 +71,25 @@ type Job struct {
 	e       *Engine
 	rec     JobRecord
 	onEvent func(Event)
-	mu      sync.Mutex
+	mu      sync.Mutex // serialises onEvent
+
+	pmu           sync.Mutex
+	preemptReason string
+}
+
+func (j *Job) preempt(reason string) {
+	j.pmu.Lock()
+	defer j.pmu.Unlock()
+	if reason == "" {
+		reason = "preempted by provider policy"
+	}
+	j.preemptReason = reason
+}
+
+func (j *Job) preempted() string {
+	j.pmu.Lock()
+	defer j.pmu.Unlock()
+	return j.preemptReason
 }
 
 // ID returns the job id.
@@ -100,6 +121,7 @@ func (j *Job) emit(ev Event) {
 // an error wrapping ErrOutputTooLarge.
 func (j *Job) Wait(ctx context.Context) (Result, error) {
 	e, cid := j.e, j.rec.ContainerID
+	defer e.untrack(j.rec.ID)
 	logCtx, stopLogs := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopLogs()
 	logs := newLogPump(j, e.opts.LogCapBytes)
@@ -170,6 +192,9 @@ func (j *Job) waitExit(ctx context.Context) (Result, error) {
 	}
 	st := insp.State
 	res.ExitCode, res.OOMKilled = st.ExitCode, st.OOMKilled
+	if why := j.preempted(); why != "" {
+		res.Preempted, res.PreemptReason = true, why
+	}
 	res.Started = parseDockerTime(st.StartedAt, j.rec.Started)
 	res.Finished = parseDockerTime(st.FinishedAt, e.opts.Now())
 	res.BilledSeconds = billedSeconds(res.Finished.Sub(res.Started), j.rec.Spec.MaxSeconds, res.TimedOut)

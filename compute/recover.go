@@ -120,7 +120,9 @@ func (e *Engine) Resume(ctx context.Context, id JobID, opts RunOptions) (*Job, e
 		e.fail(id, "container vanished: "+err.Error())
 		return nil, fmt.Errorf("resume job %s: %w", id, err)
 	}
-	return &Job{e: e, rec: rec, onEvent: opts.OnEvent}, nil
+	job := &Job{e: e, rec: rec, onEvent: opts.OnEvent}
+	e.track(job)
+	return job, nil
 }
 
 func short(cid string) string { return cid[:min(12, len(cid))] }

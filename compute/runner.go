@@ -8,6 +8,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -58,6 +59,9 @@ type Engine struct {
 	cli   client.APIClient
 	store *JobStore
 	opts  EngineOptions
+
+	mu      sync.Mutex
+	running map[JobID]*Job
 }
 
 // NewEngine returns an engine over a Docker client and the app's database.
@@ -73,7 +77,7 @@ func NewEngine(cli client.APIClient, db *bbolt.DB, opts EngineOptions) (*Engine,
 	if err != nil {
 		return nil, err
 	}
-	return &Engine{cli: cli, store: store, opts: opts}, nil
+	return &Engine{cli: cli, store: store, opts: opts, running: map[JobID]*Job{}}, nil
 }
 
 // Store returns the engine's job store.
@@ -140,6 +144,7 @@ func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions
 		return nil, err
 	}
 	job.emit(Event{Kind: EventStarted, ContainerID: created.ID})
+	e.track(job)
 	return job, nil
 }
 
@@ -223,4 +228,56 @@ func (e *Engine) removeContainer(ctx context.Context, cid string) {
 // fail marks a stored job failed with a reason.
 func (e *Engine) fail(id JobID, reason string) {
 	_, _ = e.store.update(id, func(r *JobRecord) { r.State, r.Reason = StateFailed, reason })
+}
+
+// track registers a started or resumed job until its Wait ends.
+func (e *Engine) track(j *Job) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.running[j.rec.ID] = j
+}
+
+func (e *Engine) untrack(id JobID) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	delete(e.running, id)
+}
+
+// Running lists the jobs this engine is running, for policy decisions.
+func (e *Engine) Running() []RunningJob {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]RunningJob, 0, len(e.running))
+	for _, j := range e.running {
+		out = append(out, RunningJob{ID: j.rec.ID, GPUUUIDs: j.rec.GPUUUIDs, Started: j.rec.Started})
+	}
+	slices.SortFunc(out, func(a, b RunningJob) int { return a.Started.Compare(b.Started) })
+	return out
+}
+
+func (e *Engine) runningContainerIDs() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]string, 0, len(e.running))
+	for _, j := range e.running {
+		out = append(out, j.rec.ContainerID)
+	}
+	return out
+}
+
+// ErrJobNotRunning is returned by Preempt for a job this engine is not running.
+var ErrJobNotRunning = errors.New("job not running")
+
+// Preempt kills a running job on the provider's behalf (policy action);
+// its Wait returns a result with Preempted set and PreemptReason.
+func (e *Engine) Preempt(id JobID, reason string) error {
+	e.mu.Lock()
+	j := e.running[id]
+	e.mu.Unlock()
+	if j == nil {
+		return fmt.Errorf("preempt %s: %w", id, ErrJobNotRunning)
+	}
+	j.preempt(reason)
+	e.kill(j.rec.ContainerID)
+	return nil
 }

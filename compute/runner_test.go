@@ -332,3 +332,39 @@ func TestStartRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestPreemptAndOwnership(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, EngineOptions{})
+	ctx := testkit.Context(t, time.Minute)
+	job, err := h.e.Start(ctx, newJobID(t), h.spec(`sleep 60`), RunOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := h.e.Running(); len(got) != 1 || got[0].ID != job.ID() {
+		t.Fatalf("running %+v", got)
+	}
+	insp, err := h.e.cli.ContainerInspect(ctx, job.ContainerID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !h.e.OwnsPID(uint32(insp.State.Pid)) {
+		t.Errorf("container pid %d not recognised as ours", insp.State.Pid)
+	}
+	if h.e.OwnsPID(uint32(os.Getpid())) {
+		t.Error("the test process counted as a job process")
+	}
+	if err := h.e.Preempt(job.ID(), "GPU 0 too hot"); err != nil {
+		t.Fatal(err)
+	}
+	res, err := job.Wait(ctx)
+	if err != nil || !res.Preempted || res.PreemptReason != "GPU 0 too hot" || res.TimedOut {
+		t.Fatalf("err %v, result %+v", err, res)
+	}
+	if len(h.e.Running()) != 0 {
+		t.Fatal("job still listed as running")
+	}
+	if err := h.e.Preempt(job.ID(), ""); !errors.Is(err, ErrJobNotRunning) {
+		t.Fatalf("second preempt: %v", err)
+	}
+}
