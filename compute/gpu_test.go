@@ -128,3 +128,32 @@ func TestDefaultNVMLWithoutDriver(t *testing.T) {
 	}
 	t.Log(buf.String())
 }
+
+func TestReadMarksOurProcesses(t *testing.T) {
+	s := newH100(t, func(i int) telemetry {
+		return telemetry{tempC: 50, procs: []nvml.ProcessInfo{{Pid: 100}, {Pid: 200}}}
+	})
+	n, err := OpenNVML(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer n.Close()
+	gpus, err := n.Read(func(pid uint32) bool { return pid == 100 })
+	if err != nil {
+		t.Fatal(err)
+	}
+	procs := gpus[0].Processes
+	if len(procs) != 2 || !procs[0].Ours || procs[1].Ours {
+		t.Fatalf("processes %+v", procs)
+	}
+	if f := gpus[0].ForeignProcesses(); len(f) != 1 || f[0].Name != "game.exe" {
+		t.Fatalf("foreign %+v", f)
+	}
+	var buf bytes.Buffer
+	FormatGPUReport(&buf, gpus[:1])
+	for _, want := range []string{"driver 550.54.15, CUDA 12.4", "NVIDIA H100 80GB HBM3", "100 python 0MiB (ours)", "200 game.exe 0MiB (foreign)", "50°C"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, buf.String())
+		}
+	}
+}

@@ -1,0 +1,60 @@
+package compute
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/docker/docker/api/types/container"
+
+	"github.com/kinetic-compute/kinetic/internal/testkit"
+)
+
+// TestSandboxConfig checks the container configuration without an engine.
+func TestSandboxConfig(t *testing.T) {
+	store, err := NewJobStore(testkit.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(allowEgress bool) *Engine {
+		o := EngineOptions{AllowEgress: allowEgress}
+		o.defaults()
+		return &Engine{store: store, opts: o}
+	}
+	s := Spec{Version: 1, Image: "img:1", MaxSeconds: 10, CPUs: 1.5, MemoryMB: 100, Network: NetworkEgress, Outputs: "/results", GPUs: 1}
+	id := JobID{0xab}
+	cases := []struct {
+		name    string
+		e       *Engine
+		gpus    []string
+		network container.NetworkMode
+	}{
+		{"egress requested but not allowed", mk(false), nil, "none"},
+		{"egress allowed", mk(true), nil, "bridge"},
+		{"with a GPU", mk(false), []string{"GPU-1"}, "none"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg, host, _ := c.e.sandboxConfig(id, s, c.gpus)
+			if cfg.User != JobUser || cfg.WorkingDir != WorkDir || cfg.Labels[LabelJob] != id.String() || cfg.Labels[LabelInstance] != store.Instance() {
+				t.Errorf("config %+v", cfg)
+			}
+			if host.NetworkMode != c.network || !host.ReadonlyRootfs || !slices.Equal(host.CapDrop, []string{"ALL"}) ||
+				!slices.Contains(host.SecurityOpt, "no-new-privileges") || host.Privileged {
+				t.Errorf("host config %+v", host)
+			}
+			r := host.Resources
+			if r.Memory != 100<<20 || r.MemorySwap != r.Memory || r.NanoCPUs != 1_500_000_000 || r.PidsLimit == nil || *r.PidsLimit != 256 {
+				t.Errorf("resources %+v", r)
+			}
+			if host.Tmpfs[WorkDir] == "" || len(host.Mounts) != 2 || host.Mounts[0].Target != "/results" {
+				t.Errorf("mounts %v %v", host.Tmpfs, host.Mounts)
+			}
+			if len(c.gpus) == 0 && len(r.DeviceRequests) != 0 {
+				t.Errorf("device requests without GPUs: %+v", r.DeviceRequests)
+			}
+			if len(c.gpus) > 0 && (len(r.DeviceRequests) != 1 || r.DeviceRequests[0].Driver != "nvidia" || !slices.Equal(r.DeviceRequests[0].DeviceIDs, c.gpus)) {
+				t.Errorf("device requests %+v", r.DeviceRequests)
+			}
+		})
+	}
+}
