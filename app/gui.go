@@ -1,0 +1,75 @@
+package app
+
+import (
+	"context"
+	"log/slog"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+
+	"github.com/kinetic-compute/kinetic/compute"
+	"github.com/kinetic-compute/kinetic/contracts/localnet"
+	"github.com/kinetic-compute/kinetic/ui"
+	"github.com/kinetic-compute/kinetic/wallet"
+)
+
+// runGUI opens the store (failing fast when another instance holds it) and
+// the main window, and blocks until the app quits or ctx ends.
+func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
+	db, err := OpenStore(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := initStore(db); err != nil {
+		return err
+	}
+	src := newStatusSource(cfg)
+	defer src.Close()
+
+	fyneapp.SetMetadata(metadata())
+	a := fyneapp.NewWithID(AppID)
+	a.SetIcon(iconResource())
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	w, dash := newMainWindow(a, cfg, src)
+	go dash.Run(ctx, ui.DefaultRefreshInterval)
+	trayOK, reason := trayAvailable(ctx)
+	installTray(a, w, trayOK, reason, log)
+
+	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	defer stop()
+	log.Info("window open", "network", cfg.Network.String(), "data_dir", cfg.DataDir)
+	w.ShowAndRun()
+	log.Info("quit")
+	return nil
+}
+
+// newStatusSource wires the Dashboard's questions to the real components.
+func newStatusSource(cfg Config) *statusSource {
+	ln := localnet.New(cfg.LocalNetDir, nil)
+	return &statusSource{
+		network:  cfg.Network,
+		endpoint: cfg.endpoint(ln.Endpoint),
+		nvml:     compute.DefaultNVML,
+		keyring:  newKeyringProbe(wallet.ProbeKeyring),
+	}
+}
+
+// newMainWindow builds the main window with the navigation and returns it
+// with its Dashboard, whose refresh loop the caller starts.
+func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource) (fyne.Window, *ui.Dashboard) {
+	dash := ui.NewDashboard(src)
+	info := ui.SettingsInfo{
+		DataDir:  cfg.DataDir,
+		Network:  cfg.Network.String(),
+		AlgodURL: cfg.AlgodURL,
+		LogFile:  logPath(cfg.DataDir),
+	}
+	w := a.NewWindow(AppName)
+	w.SetContent(ui.NewNavigation(dash, info))
+	w.Resize(fyne.NewSize(1100, 720))
+	w.SetMaster()
+	return w, dash
+}

@@ -1,0 +1,134 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/kinetic-compute/kinetic/contracts/localnet"
+)
+
+// usage is printed for -h and for a command line that does not parse.
+const usage = `Usage: kinetic [flags] [command]
+
+With no command, kinetic opens its window.
+
+Commands:
+  localnet up|down|status|reset   manage the local development chain
+  verify [flags] proof.json       check a proof-of-compute chain offline
+  help                            show this text
+
+Flags (before the command):
+`
+
+// runner holds what Run writes to and the parts that tests replace.
+type runner struct {
+	stdout, stderr io.Writer
+	// gui opens the window; runGUI unless a test replaces it.
+	gui func(ctx context.Context, cfg Config, log *slog.Logger) error
+	// newLocalNet returns the LocalNet manager of dir.
+	newLocalNet func(dir string, progress io.Writer) localNetManager
+}
+
+// Run runs Kinetic with the command-line arguments args (without the
+// program name): the GUI when there is no command, else the command.
+// It returns when the GUI quits, the command ends or ctx is cancelled.
+func Run(ctx context.Context, args []string) error {
+	r := runner{
+		stdout: os.Stdout,
+		stderr: os.Stderr,
+		gui:    runGUI,
+		newLocalNet: func(dir string, progress io.Writer) localNetManager {
+			return localnet.New(dir, progress)
+		},
+	}
+	return r.run(ctx, args)
+}
+
+func (r runner) run(ctx context.Context, args []string) error {
+	cfg, rest, err := r.parseFlags(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := EnsureDataDir(cfg.DataDir); err != nil {
+		return err
+	}
+	stopCrash, err := keepCrashOutput(cfg.DataDir)
+	if err != nil {
+		return err
+	}
+	defer stopCrash()
+	cmd, level := "", slog.LevelInfo
+	if len(rest) > 0 {
+		cmd, level = rest[0], slog.LevelWarn
+	}
+	log, logFile, err := openLog(cfg.DataDir, r.stderr, level)
+	if err != nil {
+		return err
+	}
+	defer logFile.Close()
+	log.Info("start", "version", Version, "command", cmd, "data_dir", cfg.DataDir, "network", cfg.Network.String())
+
+	switch cmd {
+	case "":
+		if err := cfg.Validate(); err != nil {
+			return err
+		}
+		return r.gui(ctx, cfg, log)
+	case "localnet":
+		return r.runLocalNet(ctx, cfg, rest[1:])
+	case "verify":
+		return r.runVerify(rest[1:])
+	case "help":
+		var cfg Config
+		var network string
+		runner{stderr: r.stdout}.flagSet(&cfg, &network).Usage()
+		return nil
+	}
+	return fmt.Errorf("unknown command %q (run 'kinetic help')", cmd)
+}
+
+// parseFlags reads the global flags and returns the configuration and the
+// remaining arguments (the command and its arguments).
+func (r runner) parseFlags(args []string) (Config, []string, error) {
+	var cfg Config
+	var network string
+	fs := r.flagSet(&cfg, &network)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, nil, err
+	}
+	n, err := ParseNetwork(network)
+	if err != nil {
+		return Config{}, nil, err
+	}
+	cfg.Network = n
+	if cfg.DataDir == "" {
+		return Config{}, nil, errors.New("no data directory: pass --data-dir")
+	}
+	return cfg, fs.Args(), nil
+}
+
+// flagSet declares the global flags into cfg and network.
+func (r runner) flagSet(cfg *Config, network *string) *flag.FlagSet {
+	fs := flag.NewFlagSet("kinetic", flag.ContinueOnError)
+	fs.SetOutput(r.stderr)
+	fs.Usage = func() {
+		fmt.Fprint(r.stderr, usage)
+		fs.PrintDefaults()
+	}
+	dataDir, _ := DefaultDataDir()
+	lnDir, _ := localnet.DefaultDir()
+	fs.StringVar(&cfg.DataDir, "data-dir", dataDir, "directory for the store, log and crash output")
+	fs.StringVar(network, "network", string(LocalNet), "network preset: localnet, testnet, mainnet or custom")
+	fs.StringVar(&cfg.AlgodURL, "algod-url", os.Getenv(EnvAlgodURL), "algod REST URL (required but for localnet; env "+EnvAlgodURL+")")
+	fs.StringVar(&cfg.AlgodToken, "algod-token", os.Getenv(EnvAlgodToken), "algod API token (env "+EnvAlgodToken+")")
+	fs.StringVar(&cfg.LocalNetDir, "localnet-dir", lnDir, "LocalNet network directory (env "+localnet.DirEnv+")")
+	return fs
+}
