@@ -33,7 +33,7 @@ func TestReportScriptedTotals(t *testing.T) {
 		mk(d1.Add(time.Hour), escrow, me, 1_200, 0, LabelRefund, provA, "j1", 0),
 		mk(d1.Add(2*time.Hour), me, provB, 700, 1_000, LabelTransfer, provB, ""),
 		mk(d2, provB, me, 3_000, 2_000, LabelTransfer, provB, ""), // their fee, not ours
-		mk(d2, me, me2, 10_000, 1_000, LabelTransfer, me2, ""),     // internal: fee only
+		mk(d2, me, me2, 10_000, 1_000, LabelTransfer, me2, ""),    // internal: fee only
 		mk(d3, me, escrow, 2_000, 1_000, LabelEscrowLock, provB, "j2"),
 		mk(d3, provA, provB, 99, 1_000, LabelTransfer, provA, ""), // not ours at all
 	}
