@@ -58,12 +58,16 @@ func TestRunLocalNet(t *testing.T) {
 		{name: "unknown subcommand", args: []string{"start"}, wantErr: `unknown localnet command "start"`},
 		{
 			name: "up fails", args: []string{"up"},
-			breaks:  func(f *fakeLocalNet) { f.up = func(context.Context) (localnet.Status, error) { return localnet.Status{}, localnet.ErrPortInUse } },
+			breaks: func(f *fakeLocalNet) {
+				f.up = func(context.Context) (localnet.Status, error) { return localnet.Status{}, localnet.ErrPortInUse }
+			},
 			wantErr: "localnet up: port in use by another process",
 		},
 		{
 			name: "down fails", args: []string{"down"},
-			breaks:  func(f *fakeLocalNet) { f.down = func(context.Context) error { return errors.New("kill: permission denied") } },
+			breaks: func(f *fakeLocalNet) {
+				f.down = func(context.Context) error { return errors.New("kill: permission denied") }
+			},
 			wantErr: "localnet down: kill: permission denied",
 		},
 	}
