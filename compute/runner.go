@@ -100,6 +100,9 @@ var (
 	ErrEgressNotAllowed = errors.New("network egress not allowed by provider")
 	ErrGPUAssignment    = errors.New("GPU assignment does not match the spec")
 	ErrJobExists        = errors.New("job already exists")
+	// ErrGPURuntimeMissing: the engine cannot hand GPUs to containers (no
+	// NVIDIA Container Toolkit).
+	ErrGPURuntimeMissing = errors.New("no NVIDIA GPU support in the Docker engine")
 )
 
 // Run starts a job and waits for it; see Start and Job.Wait.
@@ -206,6 +209,9 @@ func (e *Engine) prepareAndStart(ctx context.Context, rec *JobRecord) error {
 		}
 	}
 	if err := e.cli.ContainerStart(ctx, cid, container.StartOptions{}); err != nil {
+		if strings.Contains(err.Error(), "could not select device driver") {
+			return fmt.Errorf("start container: %w: %v", ErrGPURuntimeMissing, err)
+		}
 		return fmt.Errorf("start container: %w", err)
 	}
 	started := e.opts.Now()

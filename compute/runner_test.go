@@ -16,6 +16,8 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
 
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
@@ -92,10 +94,10 @@ func (l *eventLog) kinds() []EventKind {
 }
 
 // run runs script to completion and returns the result, error and logs.
-func (h *harness) run(ctx context.Context, s Spec) (Result, error, *eventLog) {
+func (h *harness) run(ctx context.Context, s Spec) (Result, *eventLog, error) {
 	var log eventLog
 	res, err := h.e.Run(ctx, newJobID(h.t), s, RunOptions{OnEvent: log.on})
-	return res, err, &log
+	return res, &log, err
 }
 
 func TestRunSandbox(t *testing.T) {
@@ -115,7 +117,7 @@ echo env=$GREETING`
 	s := h.spec(script)
 	s.Env = map[string]string{"GREETING": "hi"}
 	s.Input = tarOf(t, map[string]string{"data/hello.txt": "input=present\n"})
-	res, err, log := h.run(testkit.Context(t, time.Minute), s)
+	res, log, err := h.run(testkit.Context(t, time.Minute), s)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +167,7 @@ func TestRunOutputHash(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, EngineOptions{})
 	ctx := testkit.Context(t, time.Minute)
-	res, err, _ := h.run(ctx, h.spec(`echo alpha > /output/a.txt; mkdir /output/sub; dd if=/dev/urandom of=/output/sub/b.bin bs=1k count=40 2>/dev/null`))
+	res, _, err := h.run(ctx, h.spec(`echo alpha > /output/a.txt; mkdir /output/sub; dd if=/dev/urandom of=/output/sub/b.bin bs=1k count=40 2>/dev/null`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +185,7 @@ func TestRunOutputHash(t *testing.T) {
 	// A second container hashes the same files with busybox sha256sum.
 	check := h.spec(`cd /input/output && sha256sum a.txt sub/b.bin`)
 	check.Input = raw
-	_, err, log := h.run(ctx, check)
+	_, log, err := h.run(ctx, check)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +270,7 @@ func TestRunLimits(t *testing.T) {
 				c.mod(&s)
 			}
 			start := time.Now()
-			res, err, log := h.run(testkit.Context(t, time.Minute), s)
+			res, log, err := h.run(testkit.Context(t, time.Minute), s)
 			c.check(t, res, err, log.text(), time.Since(start))
 		})
 	}
@@ -311,6 +313,10 @@ func TestStartRefuses(t *testing.T) {
 	egress.Network = NetworkEgress
 	gpu := h.spec("true")
 	gpu.GPUs = 1
+	info, err := EngineStatus(ctx, h.e.cli)
+	if err != nil {
+		t.Fatal(err)
+	}
 	pinned := h.spec("true")
 	pinned.Image = "kinetic-test/busybox@sha256:" + strings.Repeat("ab", 32)
 	cases := []struct {
@@ -322,12 +328,28 @@ func TestStartRefuses(t *testing.T) {
 		{"egress not allowed", egress, ErrEgressNotAllowed},
 		{"GPU count mismatch", gpu, ErrGPUAssignment},
 		{"digest not present", pinned, ErrImageMissing},
+		{"no NVIDIA runtime", gpu, ErrGPURuntimeMissing},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			_, err := h.e.Start(ctx, newJobID(t), c.spec, RunOptions{})
+			var opts RunOptions
+			if c.want == ErrGPURuntimeMissing {
+				if info.NvidiaRuntime {
+					t.Skip("this engine has the NVIDIA runtime")
+				}
+				opts.GPUUUIDs = []string{"GPU-00000000-0000-0000-0000-000000000000"}
+			}
+			id := newJobID(t)
+			_, err := h.e.Start(ctx, id, c.spec, opts)
 			if !errors.Is(err, c.want) {
 				t.Fatalf("err %v, want %v", err, c.want)
+			}
+			left, err := h.e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", LabelJob+"="+id.String()))})
+			if err != nil || len(left) != 0 {
+				t.Fatalf("containers left behind: %v, %v", left, err)
+			}
+			if rec, err := h.e.Store().Get(id); err == nil && rec.State != StateFailed {
+				t.Fatalf("refused job stored as %s", rec.State)
 			}
 		})
 	}

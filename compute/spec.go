@@ -87,9 +87,12 @@ var (
 
 // SpecError is a rejected job spec: which field and why.
 type SpecError struct {
-	Field  string
+	// Field is the JSON field at fault, or "(document)".
+	Field string
+	// Reason says what is wrong, for people.
 	Reason string
-	Kind   error
+	// Kind is one of the Err… values above.
+	Kind error
 }
 
 // Error implements error.
