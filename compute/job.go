@@ -131,7 +131,11 @@ func (j *Job) Wait(ctx context.Context) (Result, error) {
 		logs.run(logCtx, e.cli, cid)
 	}()
 
+	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
+	overflow := j.watchOutput(watchCtx)
 	res, err := j.waitExit(ctx)
+	stopWatch()
+	outputKilled := <-overflow
 	if err != nil {
 		e.removeContainer(ctx, cid)
 		e.fail(j.rec.ID, err.Error())
@@ -147,7 +151,13 @@ func (j *Job) Wait(ctx context.Context) (Result, error) {
 	res.ImageDigest = j.rec.ImageDigest
 
 	cleanup := context.WithoutCancel(ctx)
-	outErr := j.collectOutput(cleanup, &res)
+	var outErr error
+	if outputKilled {
+		res.OutputRefused = true
+		outErr = fmt.Errorf("%w: output volume passed %d bytes while running; job killed", ErrOutputTooLarge, e.opts.OutputCapBytes)
+	} else {
+		outErr = j.collectOutput(cleanup, &res)
+	}
 	e.removeContainer(cleanup, cid)
 	if outErr != nil && !errors.Is(outErr, ErrOutputTooLarge) {
 		e.fail(j.rec.ID, outErr.Error())

@@ -252,6 +252,12 @@ func TestRunLimits(t *testing.T) {
 					t.Fatalf("err %v, result %+v", err, res)
 				}
 			}},
+		{"output growing past the cap is stopped early", `dd if=/dev/zero of=/output/big bs=1k count=512 2>/dev/null; sleep 60`, nil,
+			func(t *testing.T, res Result, err error, logs string, took time.Duration) {
+				if !errors.Is(err, ErrOutputTooLarge) || !res.OutputRefused || res.TimedOut || took > 15*time.Second {
+					t.Fatalf("err %v, result %+v, took %v", err, res, took)
+				}
+			}},
 		{"log capped and truncated", `i=0; while [ $i -lt 300 ]; do echo line-$i; i=$((i+1)); done`, nil,
 			func(t *testing.T, res Result, err error, logs string, took time.Duration) {
 				if err != nil || !res.LogTruncated || res.LogBytes < 2000 || !strings.Contains(logs, "[log truncated at 1000 bytes]") {
@@ -265,6 +271,9 @@ func TestRunLimits(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
+			if strings.Contains(c.name, "stopped early") && os.Geteuid() != 0 {
+				t.Skip("the output watchdog reads Docker's volume directory, which needs root")
+			}
 			s := h.spec(c.script)
 			if c.mod != nil {
 				c.mod(&s)
