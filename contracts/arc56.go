@@ -116,7 +116,7 @@ type Compiler interface {
 	Compile(ctx context.Context, source []byte) (program []byte, pcLines map[int]int, err error)
 }
 
-var errTag = regexp.MustCompile(`//\s*(ERR:[A-Z_]+)`)
+var errTag = regexp.MustCompile(`//\s*(ERR:[A-Z0-9_]+)`)
 
 // CompileTagged compiles source and maps each tagged line's program
 // counters to its error code.
