@@ -257,3 +257,30 @@ func TestResumeBuilder(t *testing.T) {
 		t.Errorf("resume of a tampered chain: %v", err)
 	}
 }
+
+// Readers may watch a chain while the provider appends to it.
+func TestBuilderConcurrentReaders(t *testing.T) {
+	job, signer := testJobID("a"), testSigner(t, "p")
+	b, err := NewBuilder(job, signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error)
+	for range 3 {
+		go func() {
+			for {
+				c := b.Chain()
+				if err := VerifyPartial(c, &job, signer.PublicKey()); err != nil || c.Complete() {
+					done <- err
+					return
+				}
+			}
+		}()
+	}
+	appendSteps(t, b, testBodies("c"), NumSteps)
+	for range 3 {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -98,9 +98,10 @@
 //	  index < p (that step was seen already)                   Duplicate
 //	  index > p and a later step has index p                   WrongOrder
 //	  index > p and no step has index p                        MissingStep
+//	  Step.JobID ≠ Chain.JobID (in-memory chains only)         WrongJob
 //	  prev ≠ hash_{p-1} (jobId for p = 1, else the
 //	    previous step's recorded hash)                         BadLink
-//	  hash ≠ SHA-256(prev ‖ JCS(content_p))                     BadHash
+//	  hash ≠ SHA-256(prev ‖ JCS(content_p))                    BadHash
 //	  the signature does not verify (wrong length, key,
 //	    message or domain)                                     BadSignature
 //	  at is earlier than the previous step's at                WrongOrder

@@ -88,7 +88,7 @@ func Unmarshal(data []byte) (*Chain, error) {
 }
 
 // MarshalJSON encodes c as its chain document.
-func (c *Chain) MarshalJSON() ([]byte, error) { return Marshal(c) }
+func (c Chain) MarshalJSON() ([]byte, error) { return Marshal(&c) }
 
 // UnmarshalJSON decodes a chain document strictly, as Decode does.
 func (c *Chain) UnmarshalJSON(data []byte) error {

@@ -29,18 +29,20 @@ func resign(t *testing.T, c *Chain, key ed25519.PrivateKey, from int) {
 	}
 }
 
-func TestVerifyCatchesTampering(t *testing.T) {
-	job, key := testJobID("a"), testKey("provider")
-	other := testKey("intruder")
-	cases := []struct {
-		name   string
-		mutate func(t *testing.T, c *Chain)
-		step   int
-		reason Reason
-		// inDoc: the tampering survives Marshal/Unmarshal, so the decoded
-		// document must fail the same way.
-		inDoc bool
-	}{
+// tamperCase alters a valid chain; Verify must then fail at step with
+// reason.
+type tamperCase struct {
+	name   string
+	mutate func(t *testing.T, c *Chain)
+	step   int
+	reason Reason
+	// inDoc: the tampering survives Marshal/Unmarshal, so the decoded
+	// document must fail the same way.
+	inDoc bool
+}
+
+func tamperCases(job JobID, key, other ed25519.PrivateKey) []tamperCase {
+	return []tamperCase{
 		{"body field flipped", func(_ *testing.T, c *Chain) {
 			c.Steps[5].Body = []byte(`{"exitCode":1,"oomKilled":false,"seconds":3.25}`)
 		}, 6, BadHash, true},
@@ -99,7 +101,11 @@ func TestVerifyCatchesTampering(t *testing.T) {
 			c.Steps[0].Body = []byte(`{"a":1,"a":2}`)
 		}, 1, BadEncoding, false},
 	}
-	for _, tc := range cases {
+}
+
+func TestVerifyCatchesTampering(t *testing.T) {
+	job, key := testJobID("a"), testKey("provider")
+	for _, tc := range tamperCases(job, key, testKey("intruder")) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := buildChain(t, job, mustSigner(t, key), "c")
 			tc.mutate(t, c)
