@@ -76,10 +76,9 @@ func NewDashboard(src StatusSource) *Dashboard {
 	gpus := widget.NewCard("GPUs", "", d.gpus)
 	keyring := widget.NewCard("OS keyring", "", d.keyring)
 
-	heading := widget.NewLabelWithStyle("Dashboard", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	grid := container.NewGridWithColumns(2,
 		chain, container.NewVBox(engine, gpus, keyring))
-	d.content = container.NewVScroll(container.NewVBox(heading, grid, d.updated))
+	d.content = container.NewVScroll(container.NewVBox(grid, d.updated))
 	return d
 }
 

@@ -1,6 +1,9 @@
 package ui
 
-import "fyne.io/fyne/v2"
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+)
 
 // jobsText says what the Jobs screen will show; no job exists yet.
 const jobsText = "Jobs you submit, and jobs this machine runs as a provider, will appear here " +
@@ -8,4 +11,4 @@ const jobsText = "Jobs you submit, and jobs this machine runs as a provider, wil
 	"Submitting and running jobs is not built yet, so there are none."
 
 // NewJobs builds the Jobs screen.
-func NewJobs() fyne.CanvasObject { return screen(TabJobs, jobsText) }
+func NewJobs() fyne.CanvasObject { return container.NewVBox(screen(TabJobs, jobsText)) }

@@ -1,6 +1,9 @@
 package ui
 
-import "fyne.io/fyne/v2"
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+)
 
 // marketplaceText says what the Marketplace will list; nothing is listed yet.
 const marketplaceText = "Providers registered on the Algorand chain will be listed here, " +
@@ -9,4 +12,4 @@ const marketplaceText = "Providers registered on the Algorand chain will be list
 	"Discovery is not built yet, so nothing is listed."
 
 // NewMarketplace builds the Marketplace screen.
-func NewMarketplace() fyne.CanvasObject { return screen(TabMarketplace, marketplaceText) }
+func NewMarketplace() fyne.CanvasObject { return container.NewVBox(screen(TabMarketplace, marketplaceText)) }

@@ -34,10 +34,9 @@ func NewNavigation(dashboard *Dashboard, settings SettingsInfo) *container.AppTa
 	return tabs
 }
 
-// screen lays out a titled screen whose body is a wrapped paragraph.
-func screen(title, body string) fyne.CanvasObject {
-	heading := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+// screen lays out a titled card whose body is a wrapped paragraph.
+func screen(title, body string) *widget.Card {
 	text := widget.NewLabel(body)
 	text.Wrapping = fyne.TextWrapWord
-	return container.NewVBox(heading, text)
+	return widget.NewCard(title, "", text)
 }

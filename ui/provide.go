@@ -1,6 +1,9 @@
 package ui
 
-import "fyne.io/fyne/v2"
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+)
 
 // provideText says what the Provide screen will offer; it offers nothing yet.
 const provideText = "Renting out this machine will be switched on here: registering its " +
@@ -8,4 +11,4 @@ const provideText = "Renting out this machine will be switched on here: register
 	"what they earned. Providing is not built yet; the Dashboard shows the hardware found."
 
 // NewProvide builds the Provide screen.
-func NewProvide() fyne.CanvasObject { return screen(TabProvide, provideText) }
+func NewProvide() fyne.CanvasObject { return container.NewVBox(screen(TabProvide, provideText)) }

@@ -9,12 +9,15 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
-// labelTexts collects the text of every label laid out in o.
+// labelTexts collects the text of every label and card title laid out in o.
 func labelTexts(o fyne.CanvasObject) []string {
 	var out []string
 	for _, obj := range test.LaidOutObjects(o) {
-		if l, ok := obj.(*widget.Label); ok {
-			out = append(out, l.Text)
+		switch t := obj.(type) {
+		case *widget.Label:
+			out = append(out, t.Text)
+		case *widget.Card:
+			out = append(out, t.Title)
 		}
 	}
 	return out

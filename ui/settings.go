@@ -34,7 +34,9 @@ func NewSettings(info SettingsInfo) fyne.CanvasObject {
 		"algod endpoint", wrapped(url),
 		"Log file", wrapped(orNone(info.LogFile)),
 	)
-	return container.NewVBox(screen(TabSettings, settingsText), rows)
+	card := screen(TabSettings, settingsText)
+	card.SetContent(container.NewVBox(card.Content, rows))
+	return container.NewVBox(card)
 }
 
 func wrapped(text string) *widget.Label {

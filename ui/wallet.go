@@ -1,6 +1,9 @@
 package ui
 
-import "fyne.io/fyne/v2"
+import (
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+)
 
 // walletText says what the Wallet screen will show; no account exists yet.
 const walletText = "Your Algorand accounts will appear here with their balances, " +
@@ -8,4 +11,4 @@ const walletText = "Your Algorand accounts will appear here with their balances,
 	"The wallet screen is not built yet."
 
 // NewWallet builds the Wallet screen.
-func NewWallet() fyne.CanvasObject { return screen(TabWallet, walletText) }
+func NewWallet() fyne.CanvasObject { return container.NewVBox(screen(TabWallet, walletText)) }
