@@ -61,14 +61,6 @@ func newEnv(t *testing.T, cfg contracts.DeployConfig) *env {
 	return &env{t: t, ctx: ctx, c: c, d: d, creator: creator}
 }
 
-func (e *env) balance(addr types.Address) uint64 {
-	e.t.Helper()
-	info, err := e.c.Algod().AccountInformation(addr.String()).Do(e.ctx)
-	if err != nil {
-		e.t.Fatalf("balance of %s: %v", addr, err)
-	}
-	return info.Amount
-}
 
 func (e *env) escrowAddr() types.Address   { return crypto.GetApplicationAddress(e.d.Apps.Escrow) }
 func (e *env) registryAddr() types.Address { return crypto.GetApplicationAddress(e.d.Apps.Registry) }
