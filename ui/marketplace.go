@@ -12,4 +12,6 @@ const marketplaceText = "Providers registered on the Algorand chain will be list
 	"Discovery is not built yet, so nothing is listed."
 
 // NewMarketplace builds the Marketplace screen.
-func NewMarketplace() fyne.CanvasObject { return container.NewVBox(screen(TabMarketplace, marketplaceText)) }
+func NewMarketplace() fyne.CanvasObject {
+	return container.NewVBox(screen(TabMarketplace, marketplaceText))
+}
