@@ -1,11 +1,16 @@
 package app
 
 import (
+	"strings"
 	"testing"
+	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
+	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/ui"
 )
 
@@ -28,5 +33,36 @@ func TestNewMainWindow(t *testing.T) {
 	}
 	if tabs.Selected().Content != dash.Content() {
 		t.Fatal("the Dashboard tab does not show the returned Dashboard")
+	}
+}
+
+// TestDashboardOnRealComponents renders the main window over the real
+// status source: the live LocalNet node and the Docker engine.
+func TestDashboardOnRealComponents(t *testing.T) {
+	url, token := testkit.AlgodEndpoint(t)
+	testkit.Docker(t)
+	a := test.NewTempApp(t)
+	cfg := Config{DataDir: t.TempDir(), Network: LocalNet, AlgodURL: url, AlgodToken: token}
+	src := newStatusSource(cfg)
+	defer src.Close()
+	w, dash := newMainWindow(a, cfg, src)
+	defer w.Close()
+	w.Resize(fyne.NewSize(1100, 720))
+
+	dash.Refresh(testkit.Context(t, 30*time.Second))
+	var texts []string
+	for _, o := range test.LaidOutObjects(w.Content()) {
+		if l, ok := o.(*widget.Label); ok {
+			texts = append(texts, l.Text)
+		}
+	}
+	all := strings.Join(texts, "\n")
+	for _, want := range []string{"connected", "running", "kinetic-local", url, "API 1."} {
+		if !strings.Contains(all, want) {
+			t.Errorf("dashboard lacks %q; labels:\n%s", want, all)
+		}
+	}
+	if !strings.Contains(all, "no NVIDIA GPU/driver") && !strings.Contains(all, "#0 NVIDIA") {
+		t.Errorf("dashboard shows neither GPUs nor their absence; labels:\n%s", all)
 	}
 }

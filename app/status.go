@@ -56,6 +56,8 @@ func shortCause(err error) string {
 		return "no answer before the timeout"
 	case errors.Is(err, context.Canceled):
 		return "request cancelled"
+	case client.IsErrConnectionFailed(err):
+		return "no daemon answers (is dockerd running?)"
 	}
 	return err.Error()
 }
