@@ -1,6 +1,7 @@
 // Package assets holds the application's static files — the app icon,
 // badge art and ARC-3 badge metadata — embedded into the binary with
-// go:embed so that the app never depends on files next to the executable.
+// the go:embed directive, so that the app never depends on files next to the
+// executable.
 package assets
 
 import _ "embed"

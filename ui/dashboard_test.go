@@ -35,7 +35,7 @@ var upChain = ChainStatus{
 
 var upEngine = EngineStatus{Version: "20.10.24", APIVersion: "1.41", Platform: "linux/amd64"}
 
-var downChainErr = errors.New("algod unreachable at 127.0.0.1:4001: connection refused")
+var errChainDown = errors.New("algod unreachable at 127.0.0.1:4001: connection refused")
 
 // allUp answers as a healthy machine with one H100 would.
 func allUp() *fakeStatus {
@@ -116,11 +116,11 @@ func TestDashboardDown(t *testing.T) {
 		name: "node down",
 		break_: func(f *fakeStatus) {
 			f.chain = func(context.Context) (ChainStatus, error) {
-				return ChainStatus{Network: "LocalNet", URL: "http://127.0.0.1:4001"}, downChainErr
+				return ChainStatus{Network: "LocalNet", URL: "http://127.0.0.1:4001"}, errChainDown
 			}
 		},
 		label: func(d *Dashboard) *widget.Label { return d.chainState },
-		want:  downChainErr.Error(),
+		want:  errChainDown.Error(),
 		blank: func(d *Dashboard) []*widget.Label {
 			return []*widget.Label{d.chainGenesisID, d.chainGenesisHash, d.chainRound, d.chainLatency}
 		},
@@ -190,11 +190,11 @@ func TestDashboardDown(t *testing.T) {
 func TestDashboardRecovers(t *testing.T) {
 	src := allUp()
 	up := src.chain
-	src.chain = func(context.Context) (ChainStatus, error) { return ChainStatus{Network: "LocalNet"}, downChainErr }
+	src.chain = func(context.Context) (ChainStatus, error) { return ChainStatus{Network: "LocalNet"}, errChainDown }
 	d, _ := newTestDashboard(t, src)
 
 	d.Refresh(context.Background())
-	if got := d.chainState.Text; got != downChainErr.Error() {
+	if got := d.chainState.Text; got != errChainDown.Error() {
 		t.Fatalf("while down: state = %q", got)
 	}
 	src.chain = up
@@ -269,7 +269,7 @@ func TestDashboardImage(t *testing.T) {
 		{"down", "dashboard_down.png", func() *fakeStatus {
 			f := allUp()
 			f.chain = func(context.Context) (ChainStatus, error) {
-				return ChainStatus{Network: "LocalNet", URL: "http://127.0.0.1:4001"}, downChainErr
+				return ChainStatus{Network: "LocalNet", URL: "http://127.0.0.1:4001"}, errChainDown
 			}
 			f.gpus = func(context.Context) ([]GPU, error) {
 				return nil, fmt.Errorf("%w: nvml init: Library Not Found", ErrNoGPU)
