@@ -9,6 +9,8 @@ import (
 
 	"github.com/algorand/go-algorand-sdk/v2/abi"
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
+	"github.com/algorand/go-algorand-sdk/v2/crypto"
+	"github.com/algorand/go-algorand-sdk/v2/encoding/msgpack"
 	"github.com/algorand/go-algorand-sdk/v2/transaction"
 	"github.com/algorand/go-algorand-sdk/v2/types"
 )
@@ -199,4 +201,33 @@ func (c *Client) classify(err error) error {
 		}
 	}
 	return err
+}
+
+// SendGroup submits an already signed transaction group (for example the
+// create_job group a consumer signed and sent to a provider), waits for its
+// confirmation and names a logic rejection like the typed methods do.
+func (c *Client) SendGroup(ctx context.Context, signed [][]byte) (Result, error) {
+	var raw []byte
+	var out Result
+	for _, b := range signed {
+		var st types.SignedTxn
+		if err := msgpack.Decode(b, &st); err != nil {
+			return Result{}, fmt.Errorf("contracts: decode signed transaction: %w", err)
+		}
+		out.Fees += uint64(st.Txn.Fee)
+		out.TxIDs = append(out.TxIDs, crypto.GetTxID(st.Txn))
+		raw = append(raw, b...)
+	}
+	if len(out.TxIDs) == 0 {
+		return Result{}, fmt.Errorf("contracts: empty group")
+	}
+	if _, err := c.algod.SendRawTransaction(raw).Do(ctx); err != nil {
+		return Result{}, fmt.Errorf("contracts: send group: %w", c.classify(err))
+	}
+	info, err := transaction.WaitForConfirmation(c.algod, out.TxIDs[0], 4, ctx)
+	if err != nil {
+		return Result{}, fmt.Errorf("contracts: confirm group: %w", err)
+	}
+	out.Round = info.ConfirmedRound
+	return out, nil
 }

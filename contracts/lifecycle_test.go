@@ -82,16 +82,26 @@ type lifecycle struct {
 func lifecycles() []lifecycle {
 	return []lifecycle{
 		{name: "release", submit: true, deadline: 100, window: 100, paid: billAmount,
-			settle:   func(e *env, a actor, id contracts.JobID) (contracts.Result, error) { return e.c.Release(e.ctx, a.addr, a.signer, id) },
-			counters: func(p contracts.Provider) bool { return p.Completed == 1 && p.ComputeSeconds == billSecs && p.TotalEarned == billAmount }},
+			settle: func(e *env, a actor, id contracts.JobID) (contracts.Result, error) {
+				return e.c.Release(e.ctx, a.addr, a.signer, id)
+			},
+			counters: func(p contracts.Provider) bool {
+				return p.Completed == 1 && p.ComputeSeconds == billSecs && p.TotalEarned == billAmount
+			}},
 		{name: "refund", deadline: 2, window: 100, advance: 3, byThird: true,
-			settle:   func(e *env, a actor, id contracts.JobID) (contracts.Result, error) { return e.c.Refund(e.ctx, a.addr, a.signer, id) },
+			settle: func(e *env, a actor, id contracts.JobID) (contracts.Result, error) {
+				return e.c.Refund(e.ctx, a.addr, a.signer, id)
+			},
 			counters: func(p contracts.Provider) bool { return p.Failed == 1 && p.Completed == 0 && p.TotalEarned == 0 }},
 		{name: "dispute", submit: true, deadline: 100, window: 100,
-			settle:   func(e *env, a actor, id contracts.JobID) (contracts.Result, error) { return e.c.Dispute(e.ctx, a.addr, a.signer, id) },
+			settle: func(e *env, a actor, id contracts.JobID) (contracts.Result, error) {
+				return e.c.Dispute(e.ctx, a.addr, a.signer, id)
+			},
 			counters: func(p contracts.Provider) bool { return p.Disputed == 1 && p.Completed == 0 && p.TotalEarned == 0 }},
 		{name: "claim", submit: true, deadline: 100, window: 2, advance: 3, byThird: true, paid: billAmount,
-			settle:   func(e *env, a actor, id contracts.JobID) (contracts.Result, error) { return e.c.Claim(e.ctx, a.addr, a.signer, id) },
+			settle: func(e *env, a actor, id contracts.JobID) (contracts.Result, error) {
+				return e.c.Claim(e.ctx, a.addr, a.signer, id)
+			},
 			counters: func(p contracts.Provider) bool { return p.Completed == 1 && p.TotalEarned == billAmount }},
 	}
 }

@@ -61,7 +61,6 @@ func newEnv(t *testing.T, cfg contracts.DeployConfig) *env {
 	return &env{t: t, ctx: ctx, c: c, d: d, creator: creator}
 }
 
-
 func (e *env) escrowAddr() types.Address   { return crypto.GetApplicationAddress(e.d.Apps.Escrow) }
 func (e *env) registryAddr() types.Address { return crypto.GetApplicationAddress(e.d.Apps.Registry) }
 func (e *env) badgeAddr() types.Address    { return crypto.GetApplicationAddress(e.d.Apps.Badge) }

@@ -1,0 +1,179 @@
+package contracts_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/algorand/go-algorand-sdk/v2/transaction"
+	"github.com/algorand/go-algorand-sdk/v2/types"
+
+	"github.com/kinetic-compute/kinetic/assets/badges"
+	"github.com/kinetic-compute/kinetic/contracts"
+)
+
+const claimSig = "claim(uint64,pay,axfer)uint64"
+
+// optIn is a's zero-amount transfer of asset to itself.
+func (e *env) optIn(a actor, asset uint64) transaction.TransactionWithSigner {
+	e.t.Helper()
+	txn, err := transaction.MakeAssetAcceptanceTxn(a.addr.String(), nil, e.params(1), asset)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return transaction.TransactionWithSigner{Txn: txn, Signer: a.signer}
+}
+
+// rawClaim sends [payment, opt-in, claim(tier)] as a.
+func (e *env) rawClaim(a actor, tier, asset, payAmount uint64, optIn transaction.TransactionWithSigner) error {
+	return e.call(a, rawCall{app: e.d.Apps.Badge, sig: claimSig, inner: 1,
+		args:   []interface{}{tier, e.pay(a, e.badgeAddr(), payAmount), optIn},
+		assets: []uint64{asset}, boxes: []types.AppBoxReference{{AppID: e.d.Apps.Badge, Name: contracts.BadgeBoxName(a.addr, tier)}}})
+}
+
+// ownAsset creates a plain ASA held by a (its creator).
+func (e *env) ownAsset(a actor) uint64 {
+	e.t.Helper()
+	txn, err := transaction.MakeAssetCreateTxn(a.addr.String(), nil, e.params(1), 1, 0, false, "", "", "", "", "X", "x", "", "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var atc transaction.AtomicTransactionComposer
+	if err := atc.AddTransaction(transaction.TransactionWithSigner{Txn: txn, Signer: a.signer}); err != nil {
+		e.t.Fatal(err)
+	}
+	res, err := atc.Execute(e.c.Algod(), e.ctx, 4)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	info, _, err := e.c.Algod().PendingTransactionInformation(res.TxIDs[0]).Do(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return info.AssetIndex
+}
+
+func badgeRejections() []rejection {
+	return []rejection{
+		{"mint: from an account", contracts.ErrNotRegistry, func(e *env, f fix) error {
+			_, err := e.c.Mint(e.ctx, f.x.addr, f.x.signer, f.x.addr, 1)
+			return err
+		}},
+		{"mint: from the creator", contracts.ErrNotRegistry, func(e *env, f fix) error {
+			_, err := e.c.Mint(e.ctx, e.creator.addr, e.creator.signer, f.p.addr, 1)
+			return err
+		}},
+		{"badge configure: not the creator", contracts.ErrNotCreator, func(e *env, f fix) error {
+			h := make([]byte, 32)
+			return e.call(f.x, rawCall{app: e.d.Apps.Badge, sig: "configure(uint64,string,byte[32],string,byte[32],string,byte[32])void",
+				args: []interface{}{e.d.Apps.Registry, "ipfs://x#arc3", h, "ipfs://y#arc3", h, "ipfs://z#arc3", h}})
+		}},
+		{"badge claim: nothing minted", contracts.ErrNoBadge, func(e *env, f fix) error {
+			asset := e.ownAsset(f.x)
+			return e.rawClaim(f.x, 1, asset, contracts.BadgeAssetMBR, e.optIn(f.x, asset))
+		}},
+	}
+}
+
+// TestBadgeMintAndClaim: the first completed job crosses tier 1, release
+// mints the badge through Registry -> BadgeMinter, the provider claims it
+// frozen, and it cannot be transferred.
+func TestBadgeMintAndClaim(t *testing.T) {
+	e := newEnv(t, testConfig([3]uint64{1, 2, 3}))
+	f := fix{p: e.registered(), cons: newActor(t, 5_000_000), x: newActor(t, 1_000_000)}
+	badgeBase := e.balanceOf(e.badgeAddr())
+	poolBase := e.spendable(e.badgeAddr())
+	id := e.submittedJob(f, 100, 100)
+	res, err := e.c.Release(e.ctx, f.cons.addr, f.cons.signer, id)
+	if err != nil {
+		t.Fatalf("release with mint: %v", err)
+	}
+	if res.Fees != 6000 {
+		t.Errorf("release with a mint: fees %d, want 6000 (call + 2 payments + record_job + mint + asset create)", res.Fees)
+	}
+	prov, err := e.c.Provider(e.ctx, f.p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prov.BadgeTier != 1 {
+		t.Fatalf("badge tier %d after the first completed job", prov.BadgeTier)
+	}
+	asset, err := e.c.PendingBadge(e.ctx, f.p.addr, 1)
+	if err != nil {
+		t.Fatalf("pending badge: %v", err)
+	}
+	checkBadgeAsset(t, e, asset)
+	if got := e.balanceOf(e.badgeAddr()); got != badgeBase {
+		t.Errorf("minting moved the minter's balance: %d -> %d", badgeBase, got)
+	}
+
+	wantCode(t, e.rawClaim(f.p, 1, asset, contracts.BadgeAssetMBR-1, e.optIn(f.p, asset)), contracts.ErrPaymentAmount)
+	other := e.ownAsset(f.p)
+	wantCode(t, e.rawClaim(f.p, 1, asset, contracts.BadgeAssetMBR, e.optIn(f.p, other)), contracts.ErrOptinMissing)
+	xAsset := e.ownAsset(f.x)
+	wantCode(t, e.rawClaim(f.x, 1, asset, contracts.BadgeAssetMBR, e.optIn(f.x, xAsset)), contracts.ErrNoBadge)
+
+	l := e.snapshot(map[string]actorOrApp{"provider": f.p.addr, "badge": e.badgeAddr()})
+	got, res, err := e.c.ClaimBadge(e.ctx, f.p.addr, f.p.signer, 1)
+	if err != nil || got != asset {
+		t.Fatalf("claim: asset %d, %v", got, err)
+	}
+	l.add("provider", -contracts.BadgeAssetMBR-int64(res.Fees))
+	l.add("badge", contracts.BadgeAssetMBR)
+	l.check("claim")
+	if after := e.spendable(e.badgeAddr()); after != poolBase {
+		t.Errorf("minter's spendable pool not restored: before mint %d, after claim %d", poolBase, after)
+	}
+	hold, err := e.c.Algod().AccountAssetInformation(f.p.addr.String(), asset).Do(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hold.AssetHolding.Amount != 1 || !hold.AssetHolding.IsFrozen {
+		t.Fatalf("holding %+v, want 1 frozen", hold.AssetHolding)
+	}
+	wantCode(t, e.rawClaim(f.p, 1, asset, contracts.BadgeAssetMBR, e.optIn(f.p, asset)), contracts.ErrNoBadge)
+
+	// Soul-bound: the provider cannot pass it on, even to an opted-in account.
+	var atc transaction.AtomicTransactionComposer
+	_ = atc.AddTransaction(e.optIn(f.x, asset))
+	if err := e.send(&atc); err != nil {
+		t.Fatalf("opt-in of the receiver: %v", err)
+	}
+	xfer, err := transaction.MakeAssetTransferTxn(f.p.addr.String(), f.x.addr.String(), 1, nil, e.params(1), "", asset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	atc = transaction.AtomicTransactionComposer{}
+	_ = atc.AddTransaction(transaction.TransactionWithSigner{Txn: xfer, Signer: f.p.signer})
+	err = e.send(&atc)
+	if err == nil || !strings.Contains(err.Error(), "frozen") {
+		t.Fatalf("transfer of a frozen badge: %v, want a frozen-asset rejection", err)
+	}
+}
+
+// spendable is balance minus minimum balance.
+func (e *env) spendable(a actorOrApp) uint64 {
+	e.t.Helper()
+	info, err := e.c.Algod().AccountInformation(a.String()).Do(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return info.Amount - info.Rewards - info.MinBalance
+}
+
+func checkBadgeAsset(t *testing.T, e *env, asset uint64) {
+	t.Helper()
+	a, err := e.c.Algod().GetAssetByID(asset).Do(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := badges.Tier(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := a.Params
+	if p.Total != 1 || p.Decimals != 0 || !p.DefaultFrozen || p.Url != b.URL || string(p.MetadataHash) != string(b.Hash[:]) ||
+		p.Freeze != e.badgeAddr().String() || p.Clawback != e.badgeAddr().String() || p.Name != "Kinetic Provider Tier 1" ||
+		p.Creator != e.badgeAddr().String() {
+		t.Fatalf("badge asset params %+v", p)
+	}
+}
