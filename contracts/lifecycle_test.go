@@ -76,29 +76,30 @@ type lifecycle struct {
 	byThird  bool
 	settle   func(e *env, a actor, id contracts.JobID) (contracts.Result, error)
 	paid     int64 // to the provider
+	outcome  contracts.Outcome
 	counters func(p contracts.Provider) bool
 }
 
 func lifecycles() []lifecycle {
 	return []lifecycle{
-		{name: "release", submit: true, deadline: 100, window: 100, paid: billAmount,
+		{name: "release", outcome: contracts.OutcomeReleased, submit: true, deadline: 100, window: 100, paid: billAmount,
 			settle: func(e *env, a actor, id contracts.JobID) (contracts.Result, error) {
 				return e.c.Release(e.ctx, a.addr, a.signer, id)
 			},
 			counters: func(p contracts.Provider) bool {
 				return p.Completed == 1 && p.ComputeSeconds == billSecs && p.TotalEarned == billAmount
 			}},
-		{name: "refund", deadline: 2, window: 100, advance: 3, byThird: true,
+		{name: "refund", outcome: contracts.OutcomeRefunded, deadline: 2, window: 100, advance: 3, byThird: true,
 			settle: func(e *env, a actor, id contracts.JobID) (contracts.Result, error) {
 				return e.c.Refund(e.ctx, a.addr, a.signer, id)
 			},
 			counters: func(p contracts.Provider) bool { return p.Failed == 1 && p.Completed == 0 && p.TotalEarned == 0 }},
-		{name: "dispute", submit: true, deadline: 100, window: 100,
+		{name: "dispute", outcome: contracts.OutcomeDisputed, submit: true, deadline: 100, window: 100,
 			settle: func(e *env, a actor, id contracts.JobID) (contracts.Result, error) {
 				return e.c.Dispute(e.ctx, a.addr, a.signer, id)
 			},
 			counters: func(p contracts.Provider) bool { return p.Disputed == 1 && p.Completed == 0 && p.TotalEarned == 0 }},
-		{name: "claim", submit: true, deadline: 100, window: 2, advance: 3, byThird: true, paid: billAmount,
+		{name: "claim", outcome: contracts.OutcomeClaimed, submit: true, deadline: 100, window: 2, advance: 3, byThird: true, paid: billAmount,
 			settle: func(e *env, a actor, id contracts.JobID) (contracts.Result, error) {
 				return e.c.Claim(e.ctx, a.addr, a.signer, id)
 			},
@@ -158,6 +159,15 @@ func runLifecycle(e *env, lc lifecycle) []feeRow {
 		t.Fatalf("create_job: %v", err)
 	}
 	rows = append(rows, feeRow{lc.name, "pay+create_job", 2, res.Fees})
+	job, err := e.c.Job(e.ctx, jp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if job.Consumer != cons.addr || job.Provider != p.addr || job.Locked != lockAmount || job.Status != contracts.JobOpen ||
+		job.CreatedRound != res.Round || job.DeadlineRound != res.Round+lc.deadline || job.SpecHash != jp.SpecHash ||
+		job.DisputeWindow != lc.window || job.RatePerHour != jp.RatePerHour {
+		t.Fatalf("job box after create_job %+v", job)
+	}
 	l.add("consumer", -int64(lockAmount+contracts.JobBoxMBR+res.Fees))
 	l.add("escrow", lockAmount+contracts.JobBoxMBR)
 	if lc.submit {
@@ -185,6 +195,8 @@ func runLifecycle(e *env, lc lifecycle) []feeRow {
 	l.add("escrow", -(lockAmount + contracts.JobBoxMBR))
 	l.check("after " + lc.name)
 	e.wantNoJob(jp.ID)
+	e.wantSettledEvent(res, contracts.JobSettled{ID: jp.ID, Outcome: lc.outcome, PaidProvider: uint64(lc.paid),
+		PaidConsumer: uint64(lockAmount - lc.paid + contracts.JobBoxMBR)}, lc.submit)
 	prov, err := e.c.Provider(e.ctx, p.addr)
 	if err != nil {
 		t.Fatal(err)
@@ -193,4 +205,20 @@ func runLifecycle(e *env, lc lifecycle) []feeRow {
 		t.Errorf("provider counters after %s: %+v", lc.name, prov)
 	}
 	return rows
+}
+
+// wantSettledEvent checks the ARC-28 JobSettled event of a settlement.
+func (e *env) wantSettledEvent(res contracts.Result, want contracts.JobSettled, submitted bool) {
+	e.t.Helper()
+	info, _, err := e.c.Algod().PendingTransactionInformation(res.TxIDs[len(res.TxIDs)-1]).Do(e.ctx)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if submitted {
+		want.ProofHash, want.OutputHash = proofHash, outputHash
+	}
+	got, ok := contracts.DecodeJobSettled(info.Logs)
+	if !ok || got != want {
+		e.t.Errorf("JobSettled event %+v (found %v), want %+v", got, ok, want)
+	}
 }
