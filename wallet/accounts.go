@@ -107,7 +107,8 @@ func checkName(name string) error {
 
 // Reveal returns the account's 25-word mnemonic. It is the only way a
 // secret leaves the wallet, and only with confirm set by an explicit user
-// action; otherwise it returns ErrRevealNotConfirmed.
+// action; otherwise it returns ErrRevealNotConfirmed. The returned string
+// cannot be zeroed: show it, never log or store it.
 func (w *Wallet) Reveal(ctx context.Context, addr string, confirm bool) (string, error) {
 	if !confirm {
 		return "", ErrRevealNotConfirmed
@@ -241,6 +242,19 @@ func (w *Wallet) Accounts(ctx context.Context, deleted bool) ([]Account, error) 
 	})
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out, err
+}
+
+// WatchAddresses lists the live accounts' addresses; it fits Follower.Watch.
+func (w *Wallet) WatchAddresses(ctx context.Context) ([]string, error) {
+	live, err := w.Accounts(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(live))
+	for i, a := range live {
+		out[i] = a.Address
+	}
+	return out, nil
 }
 
 // Active returns the active account, or ErrNoAccount if there is none.

@@ -157,6 +157,9 @@ func TestAccountLifecycle(t *testing.T) {
 	if len(live) != 1 || live[0].Name != "renamed" || !live[0].Active || len(all) != 2 {
 		t.Fatalf("after delete: live %+v all %d", live, len(all))
 	}
+	if watch, _ := w.WatchAddresses(ctx); len(watch) != 1 || watch[0] != a1.Address {
+		t.Fatalf("watch list after delete %v", watch)
+	}
 	if _, err := w.Signer(ctx, a2.Address); !errors.Is(err, ErrNoAccount) {
 		t.Fatalf("signer of deleted account: %v", err)
 	}

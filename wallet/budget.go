@@ -257,7 +257,7 @@ func (b *Budget) Reservations(ctx context.Context) ([]Reservation, error) {
 			return nil
 		}
 		c := bk.Cursor()
-		for k, v := c.Seek([]byte("res/")); k != nil && len(k) > 4 && string(k[:4]) == "res/"; k, v = c.Next() {
+		for k, v := c.Seek([]byte("res/")); len(k) > 4 && string(k[:4]) == "res/"; k, v = c.Next() {
 			var r Reservation
 			if err := json.Unmarshal(v, &r); err != nil {
 				return err

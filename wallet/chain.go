@@ -37,7 +37,10 @@ type Balance struct {
 	Amount     uint64
 	MinBalance uint64
 	Spendable  uint64 // Amount − MinBalance (what Send may move)
-	Assets     []AssetHolding
+	// PendingRewards are rewards included in Amount that no transaction has
+	// applied yet (so history does not show them).
+	PendingRewards uint64
+	Assets         []AssetHolding
 }
 
 // AssetHolding is one asset held by an account.
@@ -57,6 +60,9 @@ func (c *Chain) Balance(ctx context.Context, addr string) (Balance, error) {
 		return Balance{}, fmt.Errorf("wallet: account %s: %w", addr, err)
 	}
 	b := Balance{Address: addr, Round: info.Round, Amount: info.Amount, MinBalance: info.MinBalance}
+	if info.Amount > info.AmountWithoutPendingRewards {
+		b.PendingRewards = info.Amount - info.AmountWithoutPendingRewards
+	}
 	if info.Amount > info.MinBalance {
 		b.Spendable = info.Amount - info.MinBalance
 	}

@@ -108,10 +108,29 @@ func (x *extractor) entry(tx types.Transaction, ad types.ApplyData, txid string,
 			e.AppID = uint64(ad.ApplicationID)
 		}
 	}
+	e.Rewards = x.rewards(tx, ad)
 	e.Label = x.labeler.label(tx, c)
 	e.JobID = x.labeler.jobID(c.group)
 	e.Counterparty = x.counterparty(e, c)
 	return e
+}
+
+// rewards returns the rewards ad credits to watched accounts.
+func (x *extractor) rewards(tx types.Transaction, ad types.ApplyData) map[string]uint64 {
+	var out map[string]uint64
+	add := func(a types.Address, r types.MicroAlgos) {
+		if r == 0 || a.IsZero() || !x.watch[a] {
+			return
+		}
+		if out == nil {
+			out = map[string]uint64{}
+		}
+		out[a.String()] += uint64(r)
+	}
+	add(tx.Sender, ad.SenderRewards)
+	add(tx.Receiver, ad.ReceiverRewards)
+	add(tx.CloseRemainderTo, ad.CloseRewards)
+	return out
 }
 
 // counterparty names the other side of a transfer when the chain data does.

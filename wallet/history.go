@@ -54,6 +54,9 @@ type Entry struct {
 	Fee         uint64 `json:"fee,omitempty"`
 	AppID       uint64 `json:"app,omitempty"`
 	Note        []byte `json:"note,omitempty"`
+	// Rewards are participation rewards the transaction credited to our
+	// accounts (address → microAlgos), so that balances reconcile exactly.
+	Rewards map[string]uint64 `json:"rewards,omitempty"`
 
 	Label        Label    `json:"label"`
 	JobID        string   `json:"job,omitempty"`          // hex job id, when known

@@ -34,19 +34,23 @@ func (p Period) start(t time.Time, loc *time.Location) time.Time {
 // Totals are ALGO flows in microAlgos. Transfers between the accounts of
 // one query are internal: neither spent nor earned, but their fees count.
 type Totals struct {
-	Spent  uint64 `json:"spent"`  // sent to others (payments, escrow locks, closes)
-	Earned uint64 `json:"earned"` // received from others (payouts, refunds, transfers)
-	Fees   uint64 `json:"fees"`   // network fees paid by our accounts
-	Count  int    `json:"count"`  // entries contributing
+	Spent   uint64 `json:"spent"`   // sent to others (payments, escrow locks, closes)
+	Earned  uint64 `json:"earned"`  // received from others (payouts, refunds, transfers)
+	Fees    uint64 `json:"fees"`    // network fees paid by our accounts
+	Rewards uint64 `json:"rewards"` // participation rewards credited to our accounts
+	Count   int    `json:"count"`   // entries contributing
 }
 
-// Net is Earned − Spent − Fees (negative when more went out).
-func (t Totals) Net() int64 { return int64(t.Earned) - int64(t.Spent) - int64(t.Fees) }
+// Net is Earned + Rewards − Spent − Fees (negative when more went out).
+func (t Totals) Net() int64 {
+	return int64(t.Earned) + int64(t.Rewards) - int64(t.Spent) - int64(t.Fees)
+}
 
 func (t *Totals) add(o Totals) {
 	t.Spent += o.Spent
 	t.Earned += o.Earned
 	t.Fees += o.Fees
+	t.Rewards += o.Rewards
 	t.Count += o.Count
 }
 
@@ -135,6 +139,11 @@ func entryTotals(e Entry, ours map[string]bool) (Totals, bool) {
 		return Totals{}, false
 	}
 	t := Totals{Count: 1}
+	for a, r := range e.Rewards {
+		if ours[a] {
+			t.Rewards += r
+		}
+	}
 	if ours[e.Sender] && !e.IsInner() {
 		t.Fees = e.Fee
 	}
