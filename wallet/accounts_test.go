@@ -24,7 +24,7 @@ const (
 	knownAddress  = "OVOEZOJFNST43RFM7XDM73W2QSIBPZNZ7FIU5GIZDPLH4CYNIJ3MC5OHIA"
 )
 
-// fastKDF keeps tests quick; production uses DefaultKDFParams.
+// fastKDF keeps tests quick; production uses DefaultKDFParams().
 var fastKDF = KDFParams{Time: 1, MemoryKiB: 64, Threads: 1}
 
 func openTestDB(t *testing.T, dir string) *bolt.DB {

@@ -9,8 +9,14 @@ import (
 	"github.com/algorand/go-algorand-sdk/v2/types"
 )
 
-// publicNetworks are genesis ids on which a dispenser must never be drained.
-var publicNetworks = map[string]bool{"mainnet-v1.0": true, "testnet-v1.0": true, "betanet-v1.0": true}
+// isPublicNetwork reports genesis ids on which a dispenser must never be drained.
+func isPublicNetwork(genesisID string) bool {
+	switch genesisID {
+	case "mainnet-v1.0", "testnet-v1.0", "betanet-v1.0":
+		return true
+	}
+	return false
+}
 
 // FundFromDispenser pays amount microAlgos from the LocalNet dispenser
 // (whose signer and address the LocalNet manager provides) to `to` and
@@ -20,7 +26,7 @@ func FundFromDispenser(ctx context.Context, c *algod.Client, dispenser transacti
 	if err != nil {
 		return Receipt{}, fmt.Errorf("wallet: dispenser: suggested params: %w", err)
 	}
-	if publicNetworks[sp.GenesisID] {
+	if isPublicNetwork(sp.GenesisID) {
 		return Receipt{}, fmt.Errorf("wallet: dispenser refused on public network %s", sp.GenesisID)
 	}
 	tx, err := transaction.MakePaymentTxn(dispenserAddr.String(), to.String(), amount, []byte("kinetic localnet dispenser"), "", sp)

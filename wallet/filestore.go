@@ -69,8 +69,8 @@ type KDFParams struct {
 	Threads   uint8
 }
 
-// DefaultKDFParams follow RFC 9106's second recommendation (64 MiB, t=3, p=4).
-var DefaultKDFParams = KDFParams{Time: 3, MemoryKiB: 64 * 1024, Threads: 4}
+// DefaultKDFParams returns RFC 9106's second recommendation (64 MiB, t=3, p=4).
+func DefaultKDFParams() KDFParams { return KDFParams{Time: 3, MemoryKiB: 64 * 1024, Threads: 4} }
 
 func (p KDFParams) valid() bool {
 	return p.Time >= 1 && p.Time <= maxKDFTime && p.Threads >= 1 && p.Threads <= maxKDFThreads &&
@@ -91,10 +91,10 @@ type FileStore struct {
 // OpenFileStore opens (or prepares to create) the keystore file at path with
 // passphrase, which is copied. An existing file must open with it:
 // ErrWrongPassphrase or a *KeystoreCorruptError otherwise. params apply to
-// future writes; the zero value means DefaultKDFParams.
+// future writes; the zero value means DefaultKDFParams().
 func OpenFileStore(path string, passphrase []byte, params KDFParams) (*FileStore, error) {
 	if params == (KDFParams{}) {
-		params = DefaultKDFParams
+		params = DefaultKDFParams()
 	}
 	if !params.valid() {
 		return nil, fmt.Errorf("wallet: keystore KDF parameters out of range: %+v", params)

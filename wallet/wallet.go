@@ -23,7 +23,7 @@ type Options struct {
 	// Passphrase is asked for only when the fallback keystore is used. The
 	// wallet copies the returned bytes and zeroes them.
 	Passphrase func(ctx context.Context) ([]byte, error)
-	// KDF sets the fallback file's argon2id cost; zero means DefaultKDFParams.
+	// KDF sets the fallback file's argon2id cost; zero means DefaultKDFParams().
 	KDF KDFParams
 	// ForceFile uses the fallback file even when an OS keyring answers.
 	ForceFile bool
