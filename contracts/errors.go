@@ -7,7 +7,6 @@ type ErrorCode string
 // Rejection codes tagged in the TEAL sources.
 const (
 	ErrAlreadyConfigured     ErrorCode = "ERR:ALREADY_CONFIGURED"
-	ErrAlreadyMinted         ErrorCode = "ERR:ALREADY_MINTED"
 	ErrAlreadyRegistered     ErrorCode = "ERR:ALREADY_REGISTERED"
 	ErrBadAddress            ErrorCode = "ERR:BAD_ADDRESS"
 	ErrBadArg                ErrorCode = "ERR:BAD_ARG"
@@ -28,6 +27,7 @@ const (
 	ErrBadWindow             ErrorCode = "ERR:BAD_WINDOW"
 	ErrBeforeDeadline        ErrorCode = "ERR:BEFORE_DEADLINE"
 	ErrJobExists             ErrorCode = "ERR:JOB_EXISTS"
+	ErrOverbilled            ErrorCode = "ERR:OVERBILLED"
 	ErrNotConfigured         ErrorCode = "ERR:NOT_CONFIGURED"
 	ErrNotConsumer           ErrorCode = "ERR:NOT_CONSUMER"
 	ErrNotCreator            ErrorCode = "ERR:NOT_CREATOR"
@@ -58,7 +58,6 @@ const (
 func AllErrorCodes() []ErrorCode {
 	return []ErrorCode{
 		ErrAlreadyConfigured,
-		ErrAlreadyMinted,
 		ErrAlreadyRegistered,
 		ErrBadAddress,
 		ErrBadArg,
@@ -79,6 +78,7 @@ func AllErrorCodes() []ErrorCode {
 		ErrBadWindow,
 		ErrBeforeDeadline,
 		ErrJobExists,
+		ErrOverbilled,
 		ErrNotConfigured,
 		ErrNotConsumer,
 		ErrNotCreator,

@@ -3,6 +3,7 @@ package contracts_test
 import (
 	"crypto/sha256"
 	"errors"
+	"github.com/algorand/go-algorand-sdk/v2/transaction"
 	"testing"
 
 	"github.com/kinetic-compute/kinetic/contracts"
@@ -220,5 +221,53 @@ func (e *env) wantSettledEvent(res contracts.Result, want contracts.JobSettled, 
 	got, ok := contracts.DecodeJobSettled(info.Logs)
 	if !ok || got != want {
 		e.t.Errorf("JobSettled event %+v (found %v), want %+v", got, ok, want)
+	}
+}
+
+// TestSettlesAfterProviderLeft: a provider that deregisters and closes its
+// account after submitting cannot lock the job. A bill that can reopen the
+// account (at least the minimum balance) is paid to it; a smaller one would
+// make the payment fail, so it goes to the consumer. Nothing stays behind.
+func TestSettlesAfterProviderLeft(t *testing.T) {
+	cases := []struct {
+		name     string
+		seconds  uint64
+		provider int64
+	}{
+		{"bill reopens the account", 300, 300_000},
+		{"bill below the minimum balance", 50, 0},
+	}
+	e := newEnv(t, testConfig([3]uint64{5, 6, 7}))
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e.t = t
+			f := fix{p: e.registered(), cons: newActor(t, 5_000_000)}
+			id := e.openJob(f, 100, 100)
+			if _, err := e.c.SubmitResult(e.ctx, f.p.addr, f.p.signer, id, proofHash, outputHash, c.seconds); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.c.Deregister(e.ctx, f.p.addr, f.p.signer); err != nil {
+				t.Fatal(err)
+			}
+			closeTx := e.pay(f.p, e.creator.addr, 0)
+			closeTx.Txn.CloseRemainderTo = e.creator.addr
+			var atc transaction.AtomicTransactionComposer
+			_ = atc.AddTransaction(closeTx)
+			if err := e.send(&atc); err != nil {
+				t.Fatalf("close provider account: %v", err)
+			}
+			l := e.snapshot(map[string]actorOrApp{"consumer": f.cons.addr, "provider": f.p.addr, "escrow": e.escrowAddr()})
+			res, err := e.c.Release(e.ctx, f.cons.addr, f.cons.signer, id)
+			if err != nil {
+				t.Fatalf("release after the provider left: %v", err)
+			}
+			l.add("consumer", lockAmount-c.provider+contracts.JobBoxMBR-int64(res.Fees))
+			l.add("provider", c.provider)
+			l.add("escrow", -(lockAmount + contracts.JobBoxMBR))
+			l.check("release")
+			e.wantNoJob(id)
+			e.wantSettledEvent(res, contracts.JobSettled{ID: id, Outcome: contracts.OutcomeReleased, PaidProvider: uint64(c.provider),
+				PaidConsumer: uint64(lockAmount - c.provider + contracts.JobBoxMBR)}, true)
+		})
 	}
 }

@@ -118,6 +118,12 @@ func escrowRejections() []rejection {
 			_, err := e.c.SubmitResult(e.ctx, f.p.addr, f.p.signer, id, proofHash, outputHash, 1)
 			return err
 		}},
+		{"submit: bill above the locked amount", contracts.ErrOverbilled, func(e *env, f fix) error {
+			id := e.openJob(f, 100, 100)
+			// 1000 microAlgo per second against 1 ALGO locked: 1001 seconds is too many.
+			_, err := e.c.SubmitResult(e.ctx, f.p.addr, f.p.signer, id, proofHash, outputHash, 1001)
+			return err
+		}},
 		{"submit: twice", contracts.ErrBadState, func(e *env, f fix) error {
 			id := e.submittedJob(f, 100, 100)
 			_, err := e.c.SubmitResult(e.ctx, f.p.addr, f.p.signer, id, proofHash, outputHash, 1)
