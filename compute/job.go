@@ -205,6 +205,10 @@ func (j *Job) waitExit(ctx context.Context) (Result, error) {
 	if why := j.preempted(); why != "" {
 		res.Preempted, res.PreemptReason = true, why
 	}
+	killedByUs := res.TimedOut || res.Canceled || res.Preempted
+	if res.ExitCode == 137 && !res.OOMKilled && !killedByUs {
+		res.OOMKilled = e.oomEventSeen(waitCtx, cid, j.rec.Started)
+	}
 	res.Started = parseDockerTime(st.StartedAt, j.rec.Started)
 	res.Finished = parseDockerTime(st.FinishedAt, e.opts.Now())
 	res.BilledSeconds = billedSeconds(res.Finished.Sub(res.Started), j.rec.Spec.MaxSeconds, res.TimedOut)

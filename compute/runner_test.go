@@ -233,7 +233,10 @@ func TestRunLimits(t *testing.T) {
 			}},
 		{"memory hog OOM-killed", "", func(s *Spec) {
 			s.MemoryMB = 16
-			s.Command = []string{"dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"}
+			// The pause lets the engine's OOM monitor attach: a process that
+			// dies while the container is still starting is reported as a
+			// plain exit 137.
+			s.Command = []string{"sh", "-c", "sleep 0.5; exec dd if=/dev/zero of=/dev/null bs=64M count=1"}
 		},
 			func(t *testing.T, res Result, err error, logs string, took time.Duration) {
 				if err != nil || !res.OOMKilled || res.ExitCode != 137 {
@@ -397,5 +400,40 @@ func TestPreemptAndOwnership(t *testing.T) {
 	}
 	if err := h.e.Preempt(job.ID(), ""); !errors.Is(err, ErrJobNotRunning) {
 		t.Fatalf("second preempt: %v", err)
+	}
+}
+
+// TestOOMEventSeen checks the fallback that reads the engine's event log
+// when Docker's OOMKilled flag loses a race with the exit.
+func TestOOMEventSeen(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, EngineOptions{})
+	ctx := testkit.Context(t, time.Minute)
+	cases := []struct {
+		name string
+		cmd  []string
+		mem  uint64
+		want bool
+	}{
+		{"memory hog", []string{"sh", "-c", "sleep 0.5; exec dd if=/dev/zero of=/dev/null bs=64M count=1"}, 16, true},
+		{"clean exit", []string{"true"}, 64, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := h.spec("")
+			s.Command, s.MemoryMB = c.cmd, c.mem
+			var cid string
+			res, err := h.e.Run(ctx, newJobID(t), s, RunOptions{OnEvent: func(ev Event) {
+				if ev.Kind == EventCreated {
+					cid = ev.ContainerID
+				}
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := h.e.oomEventSeen(ctx, cid, res.Started); got != c.want {
+				t.Fatalf("oom event seen = %v, want %v (result %+v)", got, c.want, res)
+			}
+		})
 	}
 }
