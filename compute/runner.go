@@ -128,7 +128,7 @@ func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions
 	if err != nil {
 		return nil, err
 	}
-	rec := JobRecord{ID: id, Spec: spec, State: StateCreated, ImageDigest: digest, GPUUUIDs: opts.GPUUUIDs, Created: e.opts.Now()}
+	rec := JobRecord{ID: id, Spec: spec, SpecHash: spec.Hash(), State: StateCreated, ImageDigest: digest, GPUUUIDs: opts.GPUUUIDs, Created: e.opts.Now()}
 	cfg, host, netCfg := e.sandboxConfig(id, spec, opts.GPUUUIDs)
 	created, err := e.cli.ContainerCreate(ctx, cfg, host, netCfg, nil, "kinetic-job-"+id.String())
 	if err != nil {
@@ -221,6 +221,7 @@ func (e *Engine) prepareAndStart(ctx context.Context, rec *JobRecord) error {
 		}
 	}
 	rec.State, rec.Started = StateRunning, started
+	rec.Spec.Input = nil // copied in; no need to keep megabytes in the database
 	return e.store.Put(*rec)
 }
 

@@ -137,6 +137,10 @@ echo env=$GREETING`
 	if res.ImageDigest == "" || !strings.HasPrefix(res.ImageDigest, "sha256:") {
 		t.Errorf("image digest %q", res.ImageDigest)
 	}
+	recs, err := h.e.Store().List()
+	if err != nil || len(recs) != 1 || recs[0].SpecHash != s.Hash() || recs[0].Spec.Input != nil || recs[0].State != StateFinished {
+		t.Errorf("stored records %+v, %v", recs, err)
+	}
 }
 
 func kindStrings(ks []EventKind) []string {

@@ -35,14 +35,13 @@ const (
 // sandboxConfig builds the container and host configuration of a job.
 // Only fields that Docker API 1.41 honours are used.
 func (e *Engine) sandboxConfig(id JobID, spec Spec, gpuUUIDs []string) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
-	hash := spec.Hash()
 	cfg := &container.Config{
 		Image:      spec.Image,
 		Cmd:        spec.Command,
 		Env:        envList(spec.Env),
 		User:       JobUser,
 		WorkingDir: WorkDir,
-		Labels:     map[string]string{LabelJob: id.String(), LabelSpecHash: fmt.Sprintf("%x", hash), LabelInstance: e.store.Instance()},
+		Labels:     map[string]string{LabelJob: id.String(), LabelSpecHash: fmt.Sprintf("%x", spec.Hash()), LabelInstance: e.store.Instance()},
 	}
 	netMode := container.NetworkMode("none")
 	if spec.Network == NetworkEgress && e.opts.AllowEgress {

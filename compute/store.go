@@ -38,8 +38,11 @@ func (s JobState) Terminal() bool { return s == StateFinished || s == StateFaile
 
 // JobRecord is a job as persisted by the runner.
 type JobRecord struct {
-	ID          JobID     `json:"id"`
+	ID JobID `json:"id"`
+	// Spec is the job's spec; its Input is dropped once the container has
+	// started, SpecHash keeps the hash of the spec as received.
 	Spec        Spec      `json:"spec"`
+	SpecHash    [32]byte  `json:"specHash"`
 	State       JobState  `json:"state"`
 	ContainerID string    `json:"containerId,omitempty"`
 	ImageDigest string    `json:"imageDigest,omitempty"`
