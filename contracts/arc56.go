@@ -224,7 +224,7 @@ func specMethods(d AppDecl) ([]SpecMethod, error) {
 func specFields(fields []Field) []SpecField {
 	out := make([]SpecField, 0, len(fields))
 	for _, f := range fields {
-		out = append(out, SpecField{Name: f.Name, Type: f.Type, Struct: f.Struct})
+		out = append(out, SpecField(f))
 	}
 	return out
 }

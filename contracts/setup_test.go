@@ -94,15 +94,6 @@ func (e *env) advance(n int) {
 	}
 }
 
-func (e *env) round() uint64 {
-	e.t.Helper()
-	st, err := e.c.Algod().Status().Do(e.ctx)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return st.LastRound
-}
-
 func testInfo() contracts.ProviderInfo {
 	return contracts.ProviderInfo{Endpoint: "https://rig.example:8443", GPUModel: "NVIDIA H100 80GB HBM3", GPUCount: 1,
 		VRAMMB: 81559, CPUCores: 16, RAMMB: 131072, Driver: "550.54.15", CUDA: "12.4", PricePerHour: 3_600_000,
