@@ -159,17 +159,19 @@ func (c *Client) execute(ctx context.Context, atc *transaction.AtomicTransaction
 // LogicError is a rejection by one of the apps, named by the "// ERR:CODE"
 // tag on the TEAL line that failed.
 type LogicError struct {
-	App   string
-	AppID uint64
-	PC    int
-	Code  ErrorCode
-	Err   error
+	App   string    // "Registry", "Escrow" or "BadgeMinter"
+	AppID uint64    // the rejecting application
+	PC    int       // program counter of the failed line
+	Code  ErrorCode // the line's ERR tag; "" when the pc carries none
+	Err   error     // algod's error
 }
 
+// Error names the code, the app and the program counter.
 func (e *LogicError) Error() string {
 	return fmt.Sprintf("%s (app %s %d, pc %d): %v", e.Code, e.App, e.AppID, e.PC, e.Err)
 }
 
+// Unwrap returns algod's error.
 func (e *LogicError) Unwrap() error { return e.Err }
 
 // CodeOf returns the error code of a logic rejection in err's chain, or "".
