@@ -19,7 +19,9 @@ type localNetManager interface {
 const localNetUsage = "usage: kinetic localnet up|down|status|reset"
 
 // runLocalNet runs `kinetic localnet up|down|status|reset`. Progress of the
-// first build of algod goes to stdout, then the resulting status.
+// first build of algod goes to stdout, then the resulting status. Up and
+// reset also deploy the contracts when no live deployment is recorded, so
+// a LocalNet that is up is always ready for providers and consumers.
 func (r runner) runLocalNet(ctx context.Context, cfg Config, args []string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("%s", localNetUsage)
@@ -47,5 +49,25 @@ func (r runner) runLocalNet(ctx context.Context, cfg Config, args []string) erro
 		return fmt.Errorf("localnet %s: %w", args[0], err)
 	}
 	fmt.Fprintln(r.stdout, st)
+	if !st.Running {
+		return nil
+	}
+	if args[0] == "up" || args[0] == "reset" {
+		d, err := r.apps.Ensure(ctx, cfg.LocalNetDir)
+		if err != nil {
+			return fmt.Errorf("localnet %s: %w", args[0], err)
+		}
+		fmt.Fprintln(r.stdout, describeApps(d))
+		return nil
+	}
+	d, ok, err := r.apps.Lookup(cfg.LocalNetDir, st.GenesisHash)
+	switch {
+	case err != nil:
+		return fmt.Errorf("localnet %s: %w", args[0], err)
+	case ok:
+		fmt.Fprintln(r.stdout, describeApps(d))
+	default:
+		fmt.Fprintln(r.stdout, "contracts: not deployed on this LocalNet (run 'kinetic localnet up')")
+	}
 	return nil
 }

@@ -32,6 +32,8 @@ type runner struct {
 	gui func(ctx context.Context, cfg Config, log *slog.Logger) error
 	// newLocalNet returns the LocalNet manager of dir.
 	newLocalNet func(dir string, progress io.Writer) localNetManager
+	// apps deploys and finds the contracts on LocalNet.
+	apps localNetApps
 }
 
 // Run runs Kinetic with the command-line arguments args (without the
@@ -45,6 +47,7 @@ func Run(ctx context.Context, args []string) error {
 		newLocalNet: func(dir string, progress io.Writer) localNetManager {
 			return localnet.New(dir, progress)
 		},
+		apps: realLocalNetApps{},
 	}
 	return r.run(ctx, args)
 }

@@ -29,6 +29,7 @@ func testRunner(t *testing.T) (*runner, *bytes.Buffer, *bytes.Buffer) {
 			t.Fatal("test: unexpected LocalNet manager")
 			return nil
 		},
+		apps: fakeApps{},
 	}
 	return r, &stdout, &stderr
 }

@@ -1,0 +1,63 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/algorand/go-algorand-sdk/v2/transaction"
+
+	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/contracts/localnet"
+)
+
+// localNetAppsFile is where LocalNet's contract app ids are recorded, inside
+// the LocalNet directory: every instance (provider and consumer, each with
+// its own data dir) on this machine shares one deployment, and a reset,
+// which deletes the directory, forgets it with the chain.
+const localNetAppsFile = "kinetic-apps.json"
+
+// localNetApps deploys and looks up the contracts on a LocalNet.
+type localNetApps interface {
+	// Ensure deploys the Registry, Escrow and BadgeMinter unless a live
+	// deployment is recorded, funded by the LocalNet dispenser.
+	Ensure(ctx context.Context, dir string) (contracts.Deployment, error)
+	// Lookup returns the deployment recorded for genesisHash, if any.
+	Lookup(dir, genesisHash string) (contracts.Deployment, bool, error)
+}
+
+// realLocalNetApps implements localNetApps with the contracts package.
+type realLocalNetApps struct{}
+
+func localNetAppsStore(dir string) contracts.DeploymentStore {
+	return contracts.NewFileDeploymentStore(filepath.Join(dir, localNetAppsFile))
+}
+
+// Ensure implements localNetApps.
+func (realLocalNetApps) Ensure(ctx context.Context, dir string) (contracts.Deployment, error) {
+	m := localnet.New(dir, nil)
+	c, err := m.Client()
+	if err != nil {
+		return contracts.Deployment{}, err
+	}
+	d, err := m.Dispenser(ctx)
+	if err != nil {
+		return contracts.Deployment{}, err
+	}
+	dep, err := contracts.EnsureDeployed(ctx, c, d.Address, transaction.BasicAccountTransactionSigner{Account: d}, localNetAppsStore(dir))
+	if err != nil {
+		return contracts.Deployment{}, fmt.Errorf("deploy contracts on LocalNet: %w", err)
+	}
+	return dep, nil
+}
+
+// Lookup implements localNetApps.
+func (realLocalNetApps) Lookup(dir, genesisHash string) (contracts.Deployment, bool, error) {
+	return localNetAppsStore(dir).Load(genesisHash)
+}
+
+// describeApps renders a deployment for the CLI.
+func describeApps(d contracts.Deployment) string {
+	return fmt.Sprintf("contracts on %s: Registry app %d, Escrow app %d, BadgeMinter app %d (creator %s)",
+		d.Network, d.Apps.Registry, d.Apps.Escrow, d.Apps.Badge, d.Creator)
+}
