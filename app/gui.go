@@ -33,6 +33,9 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if cfg.Network == LocalNet && cfg.AlgodURL == "" {
+		go startLocalNet(ctx, cfg, realLocalNetApps{}, log)
+	}
 	w, dash := newMainWindow(a, cfg, src)
 	go dash.Run(ctx, ui.DefaultRefreshInterval)
 	trayOK, reason := trayAvailable(ctx)
@@ -54,6 +57,7 @@ func newStatusSource(cfg Config) *statusSource {
 		endpoint: cfg.endpoint(ln.Endpoint),
 		nvml:     compute.DefaultNVML,
 		keyring:  newKeyringProbe(wallet.ProbeKeyring),
+		apps:     deploymentStore(cfg).Load,
 	}
 }
 

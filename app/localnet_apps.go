@@ -3,7 +3,9 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
+	"strings"
 
 	"github.com/algorand/go-algorand-sdk/v2/transaction"
 
@@ -60,4 +62,41 @@ func (realLocalNetApps) Lookup(dir, genesisHash string) (contracts.Deployment, b
 func describeApps(d contracts.Deployment) string {
 	return fmt.Sprintf("contracts on %s: Registry app %d, Escrow app %d, BadgeMinter app %d (creator %s)",
 		d.Network, d.Apps.Registry, d.Apps.Escrow, d.Apps.Badge, d.Creator)
+}
+
+// deploymentStore returns where cfg's network records its contract app ids:
+// LocalNet's own directory (shared by every instance on this machine), or
+// deployments.json in the data dir for the other networks.
+func deploymentStore(cfg Config) contracts.DeploymentStore {
+	if cfg.Network == LocalNet && cfg.AlgodURL == "" {
+		return localNetAppsStore(cfg.LocalNetDir)
+	}
+	return contracts.NewFileDeploymentStore(filepath.Join(cfg.DataDir, "deployments.json"))
+}
+
+// startLocalNet brings LocalNet up and deploys the contracts for the GUI,
+// so that `kinetic` alone gives a working chain. It logs instead of failing:
+// the Dashboard shows the node's state either way.
+func startLocalNet(ctx context.Context, cfg Config, apps localNetApps, log *slog.Logger) {
+	m := localnet.New(cfg.LocalNetDir, slogWriter{log})
+	st, err := m.Up(ctx)
+	if err != nil {
+		log.Error("LocalNet did not start", "dir", cfg.LocalNetDir, "err", err)
+		return
+	}
+	d, err := apps.Ensure(ctx, cfg.LocalNetDir)
+	if err != nil {
+		log.Error("contracts not deployed on LocalNet", "err", err)
+		return
+	}
+	log.Info("LocalNet ready", "round", st.LastRound, "registry", d.Apps.Registry, "escrow", d.Apps.Escrow, "badge", d.Apps.Badge)
+}
+
+// slogWriter turns progress lines into log records.
+type slogWriter struct{ log *slog.Logger }
+
+// Write logs each call as one record.
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.log.Info(strings.TrimSpace(string(p)))
+	return len(p), nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/docker/docker/client"
 
 	"github.com/kinetic-compute/kinetic/compute"
+	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/ui"
 )
 
@@ -69,6 +70,8 @@ type statusSource struct {
 	endpoint endpointFunc
 	nvml     func() nvml.Interface
 	keyring  *keyringProbe
+	// apps returns the contracts deployment recorded for a genesis hash.
+	apps func(genesisHash string) (contracts.Deployment, bool, error)
 
 	mu     sync.Mutex
 	docker *client.Client
@@ -101,7 +104,26 @@ func (s *statusSource) Chain(ctx context.Context) (ui.ChainStatus, error) {
 	}
 	st.GenesisID = v.GenesisID
 	st.GenesisHash = base64.StdEncoding.EncodeToString(v.GenesisHash)
+	st.Contracts = s.contractsText(st.GenesisHash)
 	return st, nil
+}
+
+// contractsText names the apps recorded for the chain with genesisHash.
+func (s *statusSource) contractsText(genesisHash string) string {
+	if s.apps == nil {
+		return "not deployed on this network"
+	}
+	d, ok, err := s.apps(genesisHash)
+	switch {
+	case err != nil:
+		return "unknown: " + err.Error()
+	case !ok:
+		if s.network == LocalNet {
+			return "not deployed yet (run 'kinetic localnet up')"
+		}
+		return "not deployed on this network"
+	}
+	return fmt.Sprintf("Registry %d · Escrow %d · BadgeMinter %d", d.Apps.Registry, d.Apps.Escrow, d.Apps.Badge)
 }
 
 // algodError names the failure of a request to the algod at addr.

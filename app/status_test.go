@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -18,6 +20,7 @@ import (
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
 
 	"github.com/kinetic-compute/kinetic/compute"
+	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/ui"
 )
@@ -57,6 +60,43 @@ func TestChainOnRealLocalNet(t *testing.T) {
 	}
 	if st.LastRound == 0 || st.Latency <= 0 {
 		t.Errorf("round %d, latency %v: want both set", st.LastRound, st.Latency)
+	}
+	if st.Contracts != "not deployed on this network" {
+		t.Errorf("contracts without a store = %q", st.Contracts)
+	}
+}
+
+func TestChainNamesRecordedContracts(t *testing.T) {
+	dep := contracts.Deployment{GenesisHash: "R0g=", Apps: contracts.AppIDs{Registry: 7, Escrow: 8, Badge: 9}}
+	store := contracts.NewFileDeploymentStore(filepath.Join(t.TempDir(), "deployments.json"))
+	if err := store.Save(dep); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		network Network
+		gh      string
+		want    string
+	}{
+		{"recorded", TestNet, "R0g=", "Registry 7 · Escrow 8 · BadgeMinter 9"},
+		{"other network", TestNet, "b3RoZXI=", "not deployed on this network"},
+		{"LocalNet before up", LocalNet, "b3RoZXI=", "not deployed yet (run 'kinetic localnet up')"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &statusSource{network: tt.network, apps: store.Load}
+			if got := src.contractsText(tt.gh); got != tt.want {
+				t.Fatalf("contractsText = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	broken := filepath.Join(t.TempDir(), "deployments.json")
+	if err := os.WriteFile(broken, []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := &statusSource{network: TestNet, apps: contracts.NewFileDeploymentStore(broken).Load}
+	if got := src.contractsText("R0g="); !strings.HasPrefix(got, "unknown: ") {
+		t.Fatalf("corrupt store: %q", got)
 	}
 }
 

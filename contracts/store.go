@@ -26,6 +26,9 @@ type fileStore struct {
 // (created on first Save, written atomically).
 func NewFileDeploymentStore(path string) DeploymentStore { return &fileStore{path: path} }
 
+// Path returns the JSON file the store is kept in.
+func (s *fileStore) Path() string { return s.path }
+
 func (s *fileStore) read() (map[string]Deployment, error) {
 	all := map[string]Deployment{}
 	b, err := os.ReadFile(s.path)

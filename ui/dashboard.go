@@ -34,7 +34,7 @@ type Dashboard struct {
 	content fyne.CanvasObject
 
 	chainState, chainNetwork, chainGenesisID, chainGenesisHash *widget.Label
-	chainRound, chainLatency, chainURL                         *widget.Label
+	chainRound, chainLatency, chainURL, chainApps              *widget.Label
 	engineState, engineVersion, engineRuntime                  *widget.Label
 	gpus, keyring, updated                                     *widget.Label
 }
@@ -62,6 +62,7 @@ func NewDashboard(src StatusSource) *Dashboard {
 	}
 	d.chainState, d.chainNetwork, d.chainGenesisID = value(), value(), value()
 	d.chainGenesisHash, d.chainRound, d.chainLatency, d.chainURL = value(), value(), value(), value()
+	d.chainApps = value()
 	d.engineState, d.engineVersion, d.engineRuntime = value(), value(), value()
 	d.gpus, d.keyring = value(), value()
 	d.updated = widget.NewLabel("Not refreshed yet")
@@ -70,7 +71,7 @@ func NewDashboard(src StatusSource) *Dashboard {
 	chain := widget.NewCard("Algorand node", "", form(
 		"Status", d.chainState, "Network", d.chainNetwork, "Genesis ID", d.chainGenesisID,
 		"Genesis hash", d.chainGenesisHash, "Last round", d.chainRound,
-		"Latency", d.chainLatency, "Endpoint", d.chainURL))
+		"Latency", d.chainLatency, "Endpoint", d.chainURL, "Contracts", d.chainApps))
 	engine := widget.NewCard("Docker engine", "", form(
 		"Status", d.engineState, "Version", d.engineVersion, "NVIDIA runtime", d.engineRuntime))
 	gpus := widget.NewCard("GPUs", "", d.gpus)
@@ -151,7 +152,7 @@ func (d *Dashboard) applyChain(c ChainStatus, err error) {
 	d.chainURL.SetText(orNone(c.URL))
 	if err != nil {
 		setState(d.chainState, err.Error(), false)
-		for _, l := range []*widget.Label{d.chainGenesisID, d.chainGenesisHash, d.chainRound, d.chainLatency} {
+		for _, l := range []*widget.Label{d.chainGenesisID, d.chainGenesisHash, d.chainRound, d.chainLatency, d.chainApps} {
 			l.SetText(noValue)
 		}
 		return
@@ -161,6 +162,7 @@ func (d *Dashboard) applyChain(c ChainStatus, err error) {
 	d.chainGenesisHash.SetText(orNone(c.GenesisHash))
 	d.chainRound.SetText(fmt.Sprintf("%d", c.LastRound))
 	d.chainLatency.SetText(formatLatency(c.Latency))
+	d.chainApps.SetText(orNone(c.Contracts))
 }
 
 func (d *Dashboard) applyEngine(e EngineStatus, err error) {

@@ -31,6 +31,7 @@ var upChain = ChainStatus{
 	Network: "LocalNet", URL: "http://127.0.0.1:4001",
 	GenesisID: "kinetic-local-v1", GenesisHash: "gH8QyWxEnbWTNgO5zsnTEJpDK1OkKn6MuUmBkvVdCvc=",
 	LastRound: 1234, Latency: 2300 * time.Microsecond,
+	Contracts: "Registry 1001 · Escrow 1002 · BadgeMinter 1003",
 }
 
 var upEngine = EngineStatus{Version: "20.10.24", APIVersion: "1.41", Platform: "linux/amd64"}
@@ -86,6 +87,7 @@ func TestDashboardAllUp(t *testing.T) {
 		"round":         {d.chainRound, "1234"},
 		"latency":       {d.chainLatency, "2.3 ms"},
 		"endpoint":      {d.chainURL, "http://127.0.0.1:4001"},
+		"contracts":     {d.chainApps, "Registry 1001 · Escrow 1002 · BadgeMinter 1003"},
 		"engine state":  {d.engineState, "running"},
 		"version":       {d.engineVersion, "20.10.24 (API 1.41, linux/amd64)"},
 		"nvidia":        {d.engineRuntime, "absent (GPU jobs need the NVIDIA Container Toolkit)"},
@@ -122,7 +124,7 @@ func TestDashboardDown(t *testing.T) {
 		label: func(d *Dashboard) *widget.Label { return d.chainState },
 		want:  errChainDown.Error(),
 		blank: func(d *Dashboard) []*widget.Label {
-			return []*widget.Label{d.chainGenesisID, d.chainGenesisHash, d.chainRound, d.chainLatency}
+			return []*widget.Label{d.chainGenesisID, d.chainGenesisHash, d.chainRound, d.chainLatency, d.chainApps}
 		},
 	}, {
 		name: "engine down",

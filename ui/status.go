@@ -22,6 +22,9 @@ type ChainStatus struct {
 	LastRound uint64
 	// Latency is the round-trip time of the status request.
 	Latency time.Duration
+	// Contracts names the Kinetic apps on this chain, or says why there
+	// are none (e.g. "not deployed on this network").
+	Contracts string
 }
 
 // EngineStatus is what the Dashboard shows about the Docker engine.
