@@ -23,7 +23,7 @@ type actor struct {
 	signer transaction.TransactionSigner
 }
 
-func newActor(t *testing.T, microAlgos uint64) actor {
+func newActor(t testing.TB, microAlgos uint64) actor {
 	t.Helper()
 	a := testkit.FundedAccount(t, microAlgos)
 	return actor{acct: a, addr: a.Address, signer: transaction.BasicAccountTransactionSigner{Account: a}}
@@ -31,7 +31,7 @@ func newActor(t *testing.T, microAlgos uint64) actor {
 
 // env is a fresh deployment of the three apps with its own creator.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	ctx     context.Context
 	c       *contracts.Client
 	d       contracts.Deployment
@@ -44,7 +44,7 @@ func testConfig(tiers [3]uint64) contracts.DeployConfig {
 		BadgePool: 3 * contracts.BadgeMintCost}
 }
 
-func newEnv(t *testing.T, cfg contracts.DeployConfig) *env {
+func newEnv(t testing.TB, cfg contracts.DeployConfig) *env {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	t.Cleanup(cancel)
