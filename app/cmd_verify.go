@@ -1,24 +1,73 @@
 package app
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"strings"
+	"time"
 
+	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
 	"github.com/algorand/go-algorand-sdk/v2/types"
 
+	"github.com/kinetic-compute/kinetic/contracts/localnet"
 	"github.com/kinetic-compute/kinetic/proof"
 )
 
 // verifyUsage is printed above the verify flags.
-const verifyUsage = "usage: kinetic verify [--job ID] [--provider ADDRESS] proof.json\n"
+const verifyUsage = "usage: kinetic verify [--job ID] [--provider ADDRESS] [--partial] [--algod URL [--algod-token T] | --localnet] [--escrow-app ID] proof.json\n"
 
-// runVerify runs `kinetic verify proof.json`: it decodes the chain document
-// and checks it offline (all nine steps, order, links, hashes, signatures),
-// optionally against the expected job id and provider address.
+// verifyTimeout bounds the on-chain check.
+const verifyTimeout = 2 * time.Minute
+
+// verifyOptions are the parsed flags of `kinetic verify`.
+type verifyOptions struct {
+	path      string
+	job       *proof.JobID
+	key       ed25519.PublicKey
+	partial   bool
+	algodURL  string
+	token     string
+	localNet  bool
+	escrowApp uint64
+}
+
+// runVerify runs `kinetic verify proof.json`; see runVerifyContext.
 func (r runner) runVerify(args []string) error {
+	return r.runVerifyContext(context.Background(), args)
+}
+
+// runVerifyContext runs `kinetic verify proof.json`: it decodes the chain
+// document and checks it offline (order, links, hashes, signatures; all
+// nine steps unless --partial), optionally against the expected job id and
+// provider address; with --algod or --localnet it then checks the
+// transactions the proof names on-chain (escrow lock, anchored hash,
+// settlement).
+func (r runner) runVerifyContext(ctx context.Context, args []string) error {
+	o, err := r.parseVerify(args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	c, err := r.verifyOffline(o)
+	if err != nil {
+		return err
+	}
+	if o.algodURL == "" && !o.localNet {
+		fmt.Fprintln(r.stdout, "checked offline (pass --algod URL or --localnet to check the anchored hash and the settlement on-chain)")
+		return nil
+	}
+	fmt.Fprintln(r.stdout, "checked offline")
+	return r.verifyOnChain(ctx, o, c)
+}
+
+func (r runner) parseVerify(args []string) (verifyOptions, error) {
+	var o verifyOptions
 	fs := flag.NewFlagSet("kinetic verify", flag.ContinueOnError)
 	fs.SetOutput(r.stderr)
 	fs.Usage = func() {
@@ -27,57 +76,100 @@ func (r runner) runVerify(args []string) error {
 	}
 	job := fs.String("job", "", "the job id the proof must be for (64 hex digits)")
 	provider := fs.String("provider", "", "the Algorand address that must have signed the proof")
+	fs.BoolVar(&o.partial, "partial", false, "accept a chain of a job still running (fewer than nine steps)")
+	fs.StringVar(&o.algodURL, "algod", os.Getenv(EnvAlgodURL), "algod REST URL: also check the proof's transactions on-chain (env "+EnvAlgodURL+")")
+	fs.StringVar(&o.token, "algod-token", os.Getenv(EnvAlgodToken), "algod API token (env "+EnvAlgodToken+")")
+	fs.BoolVar(&o.localNet, "localnet", false, "check on-chain against the running LocalNet")
+	fs.Uint64Var(&o.escrowApp, "escrow-app", 0, "the Escrow app id the proof must name (default: the one it names)")
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
+		return o, err
 	}
 	if fs.NArg() != 1 {
-		return errors.New(verifyUsage[:len(verifyUsage)-1])
+		return o, errors.New(strings.TrimSuffix(verifyUsage, "\n"))
 	}
-	var wantJob *proof.JobID
+	o.path = fs.Arg(0)
 	if *job != "" {
 		id, err := proof.ParseJobID(*job)
 		if err != nil {
-			return fmt.Errorf("--job: %w", err)
+			return o, fmt.Errorf("--job: %w", err)
 		}
-		wantJob = &id
+		o.job = &id
 	}
-	var wantKey ed25519.PublicKey
 	if *provider != "" {
 		addr, err := types.DecodeAddress(*provider)
 		if err != nil {
-			return fmt.Errorf("--provider: %w", err)
+			return o, fmt.Errorf("--provider: %w", err)
 		}
-		wantKey = ed25519.PublicKey(addr[:])
+		o.key = ed25519.PublicKey(addr[:])
 	}
-	return r.verifyFile(fs.Arg(0), wantJob, wantKey)
+	return o, nil
 }
 
-func (r runner) verifyFile(path string, job *proof.JobID, key ed25519.PublicKey) error {
-	f, err := os.Open(path)
+// verifyOffline decodes and verifies the document and prints what it holds.
+func (r runner) verifyOffline(o verifyOptions) (*proof.Chain, error) {
+	f, err := os.Open(o.path)
 	if err != nil {
-		return fmt.Errorf("verify: %w", err)
+		return nil, fmt.Errorf("verify: %w", err)
 	}
 	defer f.Close()
 	c, err := proof.Decode(f)
 	if err != nil {
-		return fmt.Errorf("verify %s: %w", path, err)
+		return nil, fmt.Errorf("verify %s: %w", o.path, err)
 	}
-	if err := proof.Verify(c, job, key); err != nil {
-		return fmt.Errorf("verify %s: %w", path, err)
+	verify := proof.Verify
+	if o.partial {
+		verify = proof.VerifyPartial
 	}
-	anchor, err := proof.AnchorHash(c)
-	if err != nil {
-		return fmt.Errorf("verify %s: %w", path, err)
+	if err := verify(c, o.job, o.key); err != nil {
+		return nil, fmt.Errorf("verify %s: %w", o.path, err)
 	}
 	var addr types.Address
 	copy(addr[:], c.Provider)
 	fmt.Fprintf(r.stdout, "proof OK: %d steps in order, linked, hashed and signed\n", len(c.Steps))
 	fmt.Fprintf(r.stdout, "job:           %s\n", c.JobID)
 	fmt.Fprintf(r.stdout, "provider:      %s\n", addr)
-	fmt.Fprintf(r.stdout, "anchored hash: %s\n", anchor)
-	fmt.Fprintln(r.stdout, "(checked offline; the on-chain check of the anchored hash and the settlement is not built yet)")
+	if anchor, err := proof.AnchorHash(c); err == nil {
+		fmt.Fprintf(r.stdout, "anchored hash: %s\n", anchor)
+	}
+	return c, nil
+}
+
+// verifyOnChain checks the proof's transactions on the node and prints
+// where they were confirmed.
+func (r runner) verifyOnChain(ctx context.Context, o verifyOptions, c *proof.Chain) error {
+	url, token := o.algodURL, o.token
+	if o.localNet {
+		dir, err := localnet.DefaultDir()
+		if err != nil {
+			return fmt.Errorf("verify --localnet: %w", err)
+		}
+		if url, token, err = localnet.New(dir, nil).Endpoint(); err != nil {
+			return fmt.Errorf("verify --localnet: %w", err)
+		}
+	}
+	client, err := algod.MakeClient(url, token)
+	if err != nil {
+		return fmt.Errorf("verify: algod %s: %w", url, err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
+	defer cancel()
+	rep, err := onChainChecker{algod: client, escrow: o.escrowApp}.check(ctx, c)
+	if err != nil {
+		return fmt.Errorf("verify %s on-chain (algod %s): %w", o.path, url, err)
+	}
+	var parts []string
+	if l := rep.Locked; l != nil {
+		parts = append(parts, fmt.Sprintf("escrow locked at round %d (tx %s)", l.Round, l.TxID))
+	}
+	if a := rep.Anchored; a != nil {
+		parts = append(parts, fmt.Sprintf("anchored at round %d (tx %s)", a.Round, a.TxID))
+	}
+	if s := rep.Settled; s != nil {
+		parts = append(parts, fmt.Sprintf("settled by %s at round %d (tx %s), provider paid %d µALGO", rep.SettledBy, s.Round, s.TxID, rep.Paid))
+	}
+	if len(parts) == 0 {
+		parts = append(parts, "no step names a transaction yet")
+	}
+	fmt.Fprintf(r.stdout, "checked on-chain (%s, Escrow app %d): %s\n", rep.Network, rep.Escrow, strings.Join(parts, ", "))
 	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,8 @@ import (
 
 	"github.com/algorand/go-algorand-sdk/v2/types"
 
+	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/proof"
 )
 
@@ -159,5 +163,145 @@ func TestRunVerifyArguments(t *testing.T) {
 	r, _, _ := testRunner(t)
 	if err := r.run(context.Background(), []string{"--data-dir", t.TempDir(), "verify", bad}); !proof.IsReason(err, proof.BadEncoding) {
 		t.Fatalf("garbage document: err = %v, want bad_encoding", err)
+	}
+}
+
+// runVerifyArgs runs `kinetic verify` with args and returns its output.
+func runVerifyArgs(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	t.Setenv(EnvAlgodURL, "")
+	t.Setenv(EnvAlgodToken, "")
+	r, stdout, _ := testRunner(t)
+	err := r.run(context.Background(), append([]string{"--data-dir", t.TempDir(), "verify"}, args...))
+	return stdout.String(), err
+}
+
+func TestRunVerifyOnChain(t *testing.T) {
+	e := newChainEnv(t)
+	url, token := testkit.AlgodEndpoint(t)
+	online := []string{"--algod", url, "--algod-token", token}
+	for _, kind := range []string{proof.SettlementRelease, proof.SettlementClaim} {
+		t.Run(kind, func(t *testing.T) {
+			j := e.run(kind)
+			path := writeChain(t, j.chain(t, 9, nil))
+			out, err := runVerifyArgs(t, append(online, path)...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, want := range []string{
+				"checked offline\n",
+				fmt.Sprintf("escrow locked at round %d (tx %s)", j.created.Round, callTx(j.created)),
+				fmt.Sprintf("anchored at round %d (tx %s)", j.submitted.Round, callTx(j.submitted)),
+				fmt.Sprintf("settled by %s at round %d (tx %s), provider paid %d µALGO", kind, j.settled.Round, callTx(j.settled), testBill),
+				fmt.Sprintf("Escrow app %d", j.escrow),
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("output lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
+
+func TestRunVerifyOnChainLocalNetAndPartial(t *testing.T) {
+	e := newChainEnv(t)
+	j := e.run(proof.SettlementRelease)
+	out, err := runVerifyArgs(t, "--localnet", writeChain(t, j.chain(t, 9, nil)))
+	if err != nil || !strings.Contains(out, "settled by release") {
+		t.Fatalf("--localnet: %v\n%s", err, out)
+	}
+	partial := writeChain(t, j.chain(t, 8, nil))
+	if _, err := runVerifyArgs(t, "--localnet", partial); !proof.IsReason(err, proof.MissingStep) {
+		t.Fatalf("8 steps without --partial: err = %v, want missing_step", err)
+	}
+	out, err = runVerifyArgs(t, "--localnet", "--partial", partial)
+	if err != nil || !strings.Contains(out, "anchored at round") || strings.Contains(out, "settled") {
+		t.Fatalf("--partial: %v\n%s", err, out)
+	}
+}
+
+func TestRunVerifyOnChainRejects(t *testing.T) {
+	e := newChainEnv(t)
+	j := e.run(proof.SettlementRelease)
+	url, token := testkit.AlgodEndpoint(t)
+	tests := []struct {
+		name    string
+		edit    func(b []any)
+		flags   []string
+		wantErr string
+		wantIs  error
+	}{{
+		name:    "step 8 names the release",
+		edit:    func(b []any) { b[7] = proof.NewResultAnchored(callTx(j.settled), j.settled.Round, j.escrow) },
+		wantErr: "step 8: method of " + callTx(j.settled) + " on chain is release, proof says submit_result",
+		wantIs:  errOnChain,
+	}, {
+		name:    "another output hash",
+		edit:    func(b []any) { b[6] = proof.NewOutputHashed(sha256.Sum256([]byte("other output")), 10240) },
+		wantErr: "step 8: anchored proof hash on chain is",
+		wantIs:  errOnChain,
+	}, {
+		name: "step 9 not in its round",
+		edit: func(b []any) {
+			b[8] = proof.NewPaymentReleased(callTx(j.submitted), j.settled.Round, "release", testBill)
+		},
+		wantErr: "step 9:",
+		wantIs:  contracts.ErrTxNotFound,
+	}, {
+		name: "step 9 amount",
+		edit: func(b []any) {
+			b[8] = proof.NewPaymentReleased(callTx(j.settled), j.settled.Round, "release", testBill+1)
+		},
+		wantErr: fmt.Sprintf("step 9: amount paid to the provider on chain is %d, proof says %d", testBill, testBill+1),
+		wantIs:  errOnChain,
+	}, {
+		name:    "step 9 kind",
+		edit:    func(b []any) { b[8] = proof.NewPaymentReleased(callTx(j.settled), j.settled.Round, "claim", testBill) },
+		wantErr: "step 9: settlement on chain is release, proof says claim",
+		wantIs:  errOnChain,
+	}, {
+		name:    "step 2 amount",
+		edit:    func(b []any) { b[1] = proof.NewEscrowLocked(j.escrow, callTx(j.created), j.created.Round, 5) },
+		wantErr: fmt.Sprintf("step 2: locked amount on chain is %d, proof says 5", testLocked),
+		wantIs:  errOnChain,
+	}, {
+		name:    "step 2 in the future",
+		edit:    func(b []any) { b[1] = proof.NewEscrowLocked(j.escrow, callTx(j.created), 1<<40, testLocked) },
+		wantErr: "step 2:",
+		wantIs:  contracts.ErrRoundInFuture,
+	}, {
+		name:    "step 8 names another app",
+		edit:    func(b []any) { b[7] = proof.NewResultAnchored(callTx(j.submitted), j.submitted.Round, j.escrow+1) },
+		wantErr: fmt.Sprintf("step 8: names Escrow app %d, but step 2 names %d", j.escrow+1, j.escrow),
+		wantIs:  errOnChain,
+	}, {
+		name:    "expected escrow",
+		flags:   []string{"--escrow-app", fmt.Sprint(j.escrow + 7)},
+		wantErr: fmt.Sprintf("step 2: names Escrow app %d, but --escrow-app names %d", j.escrow, j.escrow+7),
+		wantIs:  errOnChain,
+	}, {
+		name:    "bad token",
+		flags:   []string{"--algod-token", "not-the-token"},
+		wantErr: "cannot reach algod",
+	}, {
+		name:    "unreachable algod",
+		flags:   []string{"--algod", "http://127.0.0.1:1"},
+		wantErr: "cannot reach algod",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"--algod", url, "--algod-token", token}, tt.flags...)
+			out, err := runVerifyArgs(t, append(args, writeChain(t, j.chain(t, 9, tt.edit)))...)
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if tt.wantIs != nil && !errors.Is(err, tt.wantIs) {
+				t.Fatalf("err = %v, want errors.Is %v", err, tt.wantIs)
+			}
+			t.Log(err)
+			if strings.Contains(out, "checked on-chain") {
+				t.Fatalf("a rejected proof printed the on-chain line:\n%s", out)
+			}
+		})
 	}
 }
