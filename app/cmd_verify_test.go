@@ -265,6 +265,13 @@ func TestRunVerifyOnChainRejects(t *testing.T) {
 		wantErr: fmt.Sprintf("step 2: locked amount on chain is %d, proof says 5", testLocked),
 		wantIs:  errOnChain,
 	}, {
+		name: "step 1 consumer",
+		edit: func(b []any) {
+			b[0] = proof.NewJobReceived(sha256.Sum256([]byte("spec")), j.provider.Address.String())
+		},
+		wantErr: fmt.Sprintf("step 2: job's consumer on chain is %s, proof says %s (step 1)", j.consumer, j.provider.Address),
+		wantIs:  errOnChain,
+	}, {
 		name:    "step 2 in the future",
 		edit:    func(b []any) { b[1] = proof.NewEscrowLocked(j.escrow, callTx(j.created), 1<<40, testLocked) },
 		wantErr: "step 2:",
