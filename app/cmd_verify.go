@@ -33,20 +33,17 @@ type verifyOptions struct {
 	token     string
 	localNet  bool
 	escrowApp uint64
+	// localNetDir is the global --localnet-dir, used by --localnet.
+	localNetDir string
 }
 
-// runVerify runs `kinetic verify proof.json`; see runVerifyContext.
-func (r runner) runVerify(args []string) error {
-	return r.runVerifyContext(context.Background(), args)
-}
-
-// runVerifyContext runs `kinetic verify proof.json`: it decodes the chain
+// runVerify runs `kinetic verify proof.json`: it decodes the chain
 // document and checks it offline (order, links, hashes, signatures; all
 // nine steps unless --partial), optionally against the expected job id and
 // provider address; with --algod or --localnet it then checks the
 // transactions the proof names on-chain (escrow lock, anchored hash,
-// settlement).
-func (r runner) runVerifyContext(ctx context.Context, args []string) error {
+// settlement). --localnet reads the endpoint of the LocalNet in localNetDir.
+func (r runner) runVerify(ctx context.Context, localNetDir string, args []string) error {
 	o, err := r.parseVerify(args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -54,6 +51,7 @@ func (r runner) runVerifyContext(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
+	o.localNetDir = localNetDir
 	c, err := r.verifyOffline(o)
 	if err != nil {
 		return err
@@ -139,11 +137,8 @@ func (r runner) verifyOffline(o verifyOptions) (*proof.Chain, error) {
 func (r runner) verifyOnChain(ctx context.Context, o verifyOptions, c *proof.Chain) error {
 	url, token := o.algodURL, o.token
 	if o.localNet {
-		dir, err := localnet.DefaultDir()
-		if err != nil {
-			return fmt.Errorf("verify --localnet: %w", err)
-		}
-		if url, token, err = localnet.New(dir, nil).Endpoint(); err != nil {
+		var err error
+		if url, token, err = localnet.New(o.localNetDir, nil).Endpoint(); err != nil {
 			return fmt.Errorf("verify --localnet: %w", err)
 		}
 	}

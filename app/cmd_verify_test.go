@@ -15,6 +15,7 @@ import (
 	"github.com/algorand/go-algorand-sdk/v2/types"
 
 	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/contracts/localnet"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/proof"
 )
@@ -217,6 +218,13 @@ func TestRunVerifyOnChainLocalNetAndPartial(t *testing.T) {
 	out, err = runVerifyArgs(t, "--localnet", "--partial", partial)
 	if err != nil || !strings.Contains(out, "anchored at round") || strings.Contains(out, "settled") {
 		t.Fatalf("--partial: %v\n%s", err, out)
+	}
+	// --localnet follows the global --localnet-dir.
+	r, _, _ := testRunner(t)
+	err = r.run(context.Background(), []string{"--data-dir", t.TempDir(), "--localnet-dir", filepath.Join(t.TempDir(), "none"),
+		"verify", "--localnet", writeChain(t, j.chain(t, 9, nil))})
+	if !errors.Is(err, localnet.ErrNotRunning) {
+		t.Fatalf("--localnet with another --localnet-dir: err = %v, want ErrNotRunning", err)
 	}
 }
 

@@ -19,7 +19,7 @@ With no command, kinetic opens its window.
 
 Commands:
   localnet up|down|status|reset   manage the local development chain
-  verify [flags] proof.json       check a proof-of-compute chain offline
+  verify [flags] proof.json       check a proof-of-compute chain (offline; on-chain with --algod or --localnet)
   help                            show this text
 
 Flags (before the command):
@@ -88,7 +88,7 @@ func (r runner) run(ctx context.Context, args []string) error {
 	case "localnet":
 		return r.runLocalNet(ctx, cfg, rest[1:])
 	case "verify":
-		return r.runVerify(rest[1:])
+		return r.runVerify(ctx, cfg.LocalNetDir, rest[1:])
 	case "help":
 		var cfg Config
 		var network string
