@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/json"
 	"errors"
 	"testing"
 	"time"
@@ -282,5 +283,41 @@ func TestBuilderConcurrentReaders(t *testing.T) {
 		if err := <-done; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// TestDecodeBodyIsExactlyTheHashedSchema: encoding/json alone would read
+// {"specHash":"aa","SPECHASH":"bb"} as SpecHash "bb" while the hash covers
+// both keys and another verifier reads "aa".
+func TestDecodeBodyIsExactlyTheHashedSchema(t *testing.T) {
+	const consumer = "CONSUMERADDRESS"
+	tests := []struct {
+		name string
+		body string
+		ok   bool
+	}{
+		{"exact", `{"consumer":"` + consumer + `","specHash":"aa"}`, true},
+		{"exact, other key order", `{"specHash":"aa","consumer":"` + consumer + `"}`, true},
+		{"case-folded duplicate", `{"consumer":"` + consumer + `","specHash":"aa","SPECHASH":"bb"}`, false},
+		{"differently cased key", `{"Consumer":"` + consumer + `","specHash":"aa"}`, false},
+		{"exact duplicate", `{"consumer":"` + consumer + `","specHash":"aa","specHash":"bb"}`, false},
+		{"missing key", `{"specHash":"aa"}`, false},
+		{"unknown key", `{"consumer":"` + consumer + `","specHash":"aa","extra":1}`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := Step{Index: 1, Kind: KindJobReceived, Body: json.RawMessage(tt.body)}
+			var out JobReceived
+			err := s.DecodeBody(&out)
+			if tt.ok {
+				if err != nil || out.SpecHash != "aa" || out.Consumer != consumer {
+					t.Fatalf("DecodeBody = %+v, %v", out, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("DecodeBody accepted %s as %+v", tt.body, out)
+			}
+		})
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -112,15 +113,40 @@ func (s Step) Link(prev Hash) (Hash, error) {
 }
 
 // DecodeBody decodes the step's body into v (a pointer to a body type such
-// as *OutputHashed), rejecting fields v does not know.
+// as *OutputHashed). The body must be exactly v's schema: encoding/json
+// matches keys case-insensitively and lets a later duplicate win, while the
+// hash covers the body's exact keys, so a body such as
+// {"specHash":"aa","SPECHASH":"bb"} would otherwise read differently here
+// than in the hashed bytes (and in other verifiers). DecodeBody therefore
+// requires that v re-encodes, canonically, to the very body that was hashed:
+// no unknown, differently-cased, duplicate or missing keys.
 func (s Step) DecodeBody(v any) error {
 	dec := json.NewDecoder(bytes.NewReader(s.Body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("proof: step %d (%s) body: %w", s.Index, s.Kind, err)
 	}
+	raw, err := parseJSON(s.Body)
+	if err != nil {
+		return fmt.Errorf("proof: step %d (%s) body: %w", s.Index, s.Kind, err)
+	}
+	want, err := Canonicalize(raw)
+	if err != nil {
+		return fmt.Errorf("proof: step %d (%s) body: %w", s.Index, s.Kind, err)
+	}
+	got, err := Canonicalize(v)
+	if err != nil {
+		return fmt.Errorf("proof: step %d (%s) body: %w", s.Index, s.Kind, err)
+	}
+	if !bytes.Equal(want, got) {
+		return fmt.Errorf("proof: step %d (%s) body: %w: keys or values differ from the schema (hashed %s, schema reads %s)",
+			s.Index, s.Kind, ErrBodySchema, want, got)
+	}
 	return nil
 }
+
+// ErrBodySchema reports a step body that is not exactly its kind's schema.
+var ErrBodySchema = errors.New("body does not match its schema exactly")
 
 // SignedStep is a step as it stands in a chain: its content, the hash it
 // claims to follow, its own hash and the provider's signature of that hash.
