@@ -36,9 +36,11 @@ const (
 	seedSize      = 32
 	nonceSizeX    = 24
 	maxFileSize   = 1 << 20
-	maxKDFTime    = 64
-	maxKDFThreads = 64
-	maxKDFMemKiB  = 4 << 20
+	// The accepted KDF cost stays near the defaults, so that a tampered
+	// header cannot make opening the file exhaust memory or time.
+	maxKDFTime    = 10
+	maxKDFThreads = 16
+	maxKDFMemKiB  = 1 << 20 // 1 GiB
 )
 
 // ErrWrongPassphrase reports that the passphrase does not open the keystore file.
@@ -271,5 +273,21 @@ func writeFileAtomic(path string, data []byte) error {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("wallet: keystore write: %w", err)
 	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("wallet: keystore write: sync dir: %w", err)
+	}
 	return nil
+}
+
+// syncDir makes a rename inside dir durable.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"encoding/base32"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"io/fs"
@@ -87,6 +88,12 @@ func TestFileStoreOpenErrors(t *testing.T) {
 		{"ciphertext bit flipped", flip(len(good) - 3), "right", ErrKeystoreCorrupt, ErrWrongPassphrase},
 		{"nonce bit flipped", flip(15 + saltSize + 2), "right", ErrKeystoreCorrupt, ErrWrongPassphrase},
 		{"absurd KDF memory", func() []byte { b := bytes.Clone(good); b[10] = 0xff; return b }(), "right", ErrKeystoreCorrupt, ErrWrongPassphrase},
+		{"KDF memory 4 GiB", withKDF(good, 3, 4<<20, 4), "right", ErrKeystoreCorrupt, ErrWrongPassphrase},
+		{"KDF memory just over 1 GiB", withKDF(good, 3, 1<<20+1, 4), "right", ErrKeystoreCorrupt, ErrWrongPassphrase},
+		{"KDF time 64", withKDF(good, 64, 64, 1), "right", ErrKeystoreCorrupt, ErrWrongPassphrase},
+		{"KDF time 11", withKDF(good, 11, 64, 1), "right", ErrKeystoreCorrupt, ErrWrongPassphrase},
+		{"KDF threads 64", withKDF(good, 1, 1024, 64), "right", ErrKeystoreCorrupt, ErrWrongPassphrase},
+		{"KDF threads 17", withKDF(good, 1, 1024, 17), "right", ErrKeystoreCorrupt, ErrWrongPassphrase},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -99,6 +106,36 @@ func TestFileStoreOpenErrors(t *testing.T) {
 				t.Fatalf("err = %v, want %v and not %v", err, tc.want, tc.notWant)
 			}
 		})
+	}
+}
+
+// withKDF returns a copy of a keystore file whose header claims other KDF
+// parameters (time, memory KiB, threads).
+func withKDF(file []byte, time, memKiB uint32, threads uint8) []byte {
+	b := bytes.Clone(file)
+	binary.BigEndian.PutUint32(b[6:], time)
+	binary.BigEndian.PutUint32(b[10:], memKiB)
+	b[14] = threads
+	return b
+}
+
+// TestKDFCapsAcceptDefaultsAndLimits: the defaults and the caps themselves
+// are accepted for writing; anything above is refused.
+func TestKDFCapsAcceptDefaultsAndLimits(t *testing.T) {
+	tests := []struct {
+		p  KDFParams
+		ok bool
+	}{
+		{DefaultKDFParams(), true},
+		{KDFParams{Time: 10, MemoryKiB: 1 << 20, Threads: 16}, true},
+		{KDFParams{Time: 11, MemoryKiB: 64, Threads: 1}, false},
+		{KDFParams{Time: 1, MemoryKiB: 1<<20 + 1, Threads: 1}, false},
+		{KDFParams{Time: 1, MemoryKiB: 1024, Threads: 17}, false},
+	}
+	for _, tc := range tests {
+		if got := tc.p.valid(); got != tc.ok {
+			t.Errorf("%+v valid = %v, want %v", tc.p, got, tc.ok)
+		}
 	}
 }
 
