@@ -26,16 +26,16 @@ import (
 // the KDF parameters and, through its length, roughly how many accounts it
 // holds — not which addresses.
 const (
-	fileMagic     = "KKSF"
-	fileVersion   = 1
-	kdfArgon2id   = 1
-	saltSize      = 16
-	verifierSize  = 32
-	aeadKeySize   = 32
-	headerSize    = 4 + 1 + 1 + 4 + 4 + 1 + saltSize + nonceSizeX + verifierSize + 4
-	seedSize      = 32
-	nonceSizeX    = 24
-	maxFileSize   = 1 << 20
+	fileMagic    = "KKSF"
+	fileVersion  = 1
+	kdfArgon2id  = 1
+	saltSize     = 16
+	verifierSize = 32
+	aeadKeySize  = 32
+	headerSize   = 4 + 1 + 1 + 4 + 4 + 1 + saltSize + nonceSizeX + verifierSize + 4
+	seedSize     = 32
+	nonceSizeX   = 24
+	maxFileSize  = 1 << 20
 	// The accepted KDF cost stays near the defaults, so that a tampered
 	// header cannot make opening the file exhaust memory or time.
 	maxKDFTime    = 10
