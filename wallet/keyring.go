@@ -50,37 +50,54 @@ func IsNoKeyring(err error) bool { return errors.Is(err, ErrNoKeyring) }
 // under ServiceName (set, get, compare, delete). It returns nil when the
 // keyring works and a *NoKeyringError (errors.Is ErrNoKeyring) otherwise.
 // The probe entry is deleted again; it never holds a real secret.
-func ProbeKeyring() error {
+func ProbeKeyring() error { return probeKeyring(osKeyring{}, probeTimeout) }
+
+// keyringAPI is the part of go-keyring the probe uses; tests substitute a
+// failing one.
+type keyringAPI interface {
+	Set(service, user, secret string) error
+	Get(service, user string) (string, error)
+	Delete(service, user string) error
+}
+
+// osKeyring is the OS keyring through go-keyring.
+type osKeyring struct{}
+
+func (osKeyring) Set(service, user, secret string) error   { return keyring.Set(service, user, secret) }
+func (osKeyring) Get(service, user string) (string, error) { return keyring.Get(service, user) }
+func (osKeyring) Delete(service, user string) error        { return keyring.Delete(service, user) }
+
+func probeKeyring(kr keyringAPI, timeout time.Duration) error {
 	done := make(chan error, 1)
-	go func() { done <- probeOnce() }()
+	go func() { done <- probeOnce(kr) }()
 	select {
 	case err := <-done:
 		return err
-	case <-time.After(probeTimeout):
-		return &NoKeyringError{Op: "timeout", Err: fmt.Errorf("keyring did not answer within %s", probeTimeout)}
+	case <-time.After(timeout):
+		return &NoKeyringError{Op: "timeout", Err: fmt.Errorf("keyring did not answer within %s", timeout)}
 	}
 }
 
-func probeOnce() error {
+func probeOnce(kr keyringAPI) error {
 	var raw [16]byte
 	if _, err := rand.Read(raw[:]); err != nil {
 		return fmt.Errorf("wallet: probe keyring: %w", err)
 	}
 	user := "probe-" + hex.EncodeToString(raw[:8])
 	secret := hex.EncodeToString(raw[8:])
-	if err := keyring.Set(ServiceName, user, secret); err != nil {
+	if err := kr.Set(ServiceName, user, secret); err != nil {
 		return &NoKeyringError{Op: "set", Err: err}
 	}
-	got, err := keyring.Get(ServiceName, user)
+	got, err := kr.Get(ServiceName, user)
 	if err != nil {
-		_ = keyring.Delete(ServiceName, user)
+		_ = kr.Delete(ServiceName, user)
 		return &NoKeyringError{Op: "get", Err: err}
 	}
 	if got != secret {
-		_ = keyring.Delete(ServiceName, user)
+		_ = kr.Delete(ServiceName, user)
 		return &NoKeyringError{Op: "compare", Err: errors.New("keyring returned a different secret")}
 	}
-	if err := keyring.Delete(ServiceName, user); err != nil {
+	if err := kr.Delete(ServiceName, user); err != nil {
 		return &NoKeyringError{Op: "delete", Err: err}
 	}
 	return nil
