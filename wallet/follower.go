@@ -245,8 +245,30 @@ func (f *Follower) follow(ctx context.Context) error {
 	return err
 }
 
+// Rescan moves the cursor back to round from (never forward), so that the
+// blocks from there on are read again: an account added since then gets the
+// entries it shares with accounts already watched merged in (Record), and
+// its own. Rounds the node no longer keeps become a Gap on the next read.
+func (f *Follower) Rescan(ctx context.Context, from uint64) error {
+	key, err := f.cursorKey(ctx)
+	if err != nil {
+		return err
+	}
+	return f.DB.Update(func(tx *bolt.Tx) error {
+		if next, ok := readCursor(tx, key); !ok || next <= from {
+			return nil
+		}
+		b, err := tx.CreateBucketIfNotExists(bucketFollower)
+		if err != nil {
+			return err
+		}
+		return b.Put(key, binary.BigEndian.AppendUint64(nil, from))
+	})
+}
+
 // Backfill records an account's past history from the configured indexer,
-// up to the follower's cursor. Entries already recorded are kept as they are.
+// up to the follower's cursor. Entries already recorded are merged (their
+// accounts and rewards gain addr's), never duplicated.
 func (f *Follower) Backfill(ctx context.Context, addr string) (int, error) {
 	if f.Indexer == nil {
 		return 0, ErrNoIndexer

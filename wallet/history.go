@@ -90,7 +90,10 @@ func NewHistory(db *bolt.DB) *History { return &History{db: db} }
 var ErrNoEntry = errors.New("wallet: no such history entry")
 
 // Record stores entries that are not yet recorded and returns how many were
-// new. Recording the same transaction again changes nothing.
+// new. Recording a transaction again adds no entry; it merges the accounts
+// and rewards the new copy names into the stored one (so an account added
+// or back-filled later also sees history it shares with another of ours),
+// keeping the stored fields and annotations otherwise.
 func (h *History) Record(ctx context.Context, entries []Entry) (int, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
@@ -104,8 +107,8 @@ func (h *History) Record(ctx context.Context, entries []Entry) (int, error) {
 	return added, err
 }
 
-// recordTx writes new entries inside tx, skipping keys already present
-// (which keeps annotations made on them).
+// recordTx writes new entries inside tx; an entry whose key is present is
+// merged into the stored one (mergeEntry) and not counted as added.
 func recordTx(tx *bolt.Tx, entries []Entry) (int, error) {
 	b, err := tx.CreateBucketIfNotExists(bucketHistory)
 	if err != nil {
@@ -116,8 +119,17 @@ func recordTx(tx *bolt.Tx, entries []Entry) (int, error) {
 		if e.Key == "" {
 			return added, errors.New("wallet: history entry without key")
 		}
-		if b.Get([]byte(e.Key)) != nil {
-			continue
+		isNew := true
+		if old := b.Get([]byte(e.Key)); old != nil {
+			var stored Entry
+			if err := json.Unmarshal(old, &stored); err != nil {
+				return added, fmt.Errorf("wallet: decode history %s: %w", e.Key, err)
+			}
+			var changed bool
+			if e, changed = mergeEntry(stored, e); !changed {
+				continue
+			}
+			isNew = false
 		}
 		v, err := json.Marshal(e)
 		if err != nil {
@@ -126,9 +138,43 @@ func recordTx(tx *bolt.Tx, entries []Entry) (int, error) {
 		if err := b.Put([]byte(e.Key), v); err != nil {
 			return added, err
 		}
-		added++
+		if isNew {
+			added++
+		}
 	}
 	return added, nil
+}
+
+// mergeEntry returns stored with the accounts and rewards of again added
+// (a reward already stored for an account is kept, never summed, so that
+// recording the same transaction any number of times counts it once), and
+// with the job id and counterparty filled in where stored had none. It
+// reports whether anything changed.
+func mergeEntry(stored, again Entry) (Entry, bool) {
+	changed := false
+	for _, a := range again.Accounts {
+		if !slices.Contains(stored.Accounts, a) {
+			stored.Accounts = append(stored.Accounts, a)
+			changed = true
+		}
+	}
+	for a, r := range again.Rewards {
+		if _, ok := stored.Rewards[a]; ok {
+			continue
+		}
+		if stored.Rewards == nil {
+			stored.Rewards = map[string]uint64{}
+		}
+		stored.Rewards[a] = r
+		changed = true
+	}
+	if stored.JobID == "" && again.JobID != "" {
+		stored.JobID, changed = again.JobID, true
+	}
+	if stored.Counterparty == "" && again.Counterparty != "" {
+		stored.Counterparty, changed = again.Counterparty, true
+	}
+	return stored, changed
 }
 
 // Annotate sets the job id and/or counterparty of a recorded entry (empty
