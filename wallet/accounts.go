@@ -33,8 +33,12 @@ type Account struct {
 	Active  bool        `json:"active"`
 	Backend BackendKind `json:"backend"`
 	// Deleted is set when the account was removed; its address stays so
-	// that history keeps naming it. Deleted accounts have no secret.
+	// that history keeps naming it. Deleted accounts have no secret, unless
+	// SecretStored says that removing it failed.
 	Deleted time.Time `json:"deleted,omitzero"`
+	// SecretStored is set on a deleted account whose secret could not be
+	// removed from the keystore; PurgeSecret retries.
+	SecretStored bool `json:"secretStored,omitempty"`
 }
 
 // IsDeleted reports whether the account was deleted.
@@ -135,33 +139,6 @@ func (w *Wallet) Rename(ctx context.Context, addr, name string) error {
 	}
 	return w.modify(ctx, addr, func(_ *bolt.Bucket, a *Account) error {
 		a.Name = name
-		return nil
-	})
-}
-
-// Delete removes an account's secret from the keystore and marks it
-// deleted; its address and history remain. If it was active, the oldest
-// remaining account becomes active.
-func (w *Wallet) Delete(ctx context.Context, addr string) error {
-	if err := w.store.Delete(ctx, addr); err != nil {
-		return err
-	}
-	return w.modify(ctx, addr, func(b *bolt.Bucket, a *Account) error {
-		wasActive := a.Active
-		a.Deleted, a.Active = w.now().UTC(), false
-		if !wasActive {
-			return nil
-		}
-		live, err := liveAccounts(b)
-		if err != nil {
-			return err
-		}
-		for _, o := range live {
-			if o.Address != addr {
-				o.Active = true
-				return putAccount(b, o)
-			}
-		}
 		return nil
 	})
 }

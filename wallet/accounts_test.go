@@ -149,7 +149,7 @@ func TestAccountLifecycle(t *testing.T) {
 	if acc, _ := crypto.AccountFromPrivateKey(sk); acc.Address.String() != a1.Address {
 		t.Fatal("revealed mnemonic is not the account's")
 	}
-	if err := w.Delete(ctx, a2.Address); err != nil {
+	if err := w.Delete(ctx, a2.Address, DeleteOptions{Confirm: true, Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	live, _ := w.Accounts(ctx, false)

@@ -50,7 +50,7 @@ func TestKeyringCreateReloadSign(t *testing.T) {
 	if _, err := w2.Reveal(ctx, a.Address, true); err != nil {
 		t.Fatal(err)
 	}
-	if err := w2.Delete(ctx, a.Address); err != nil {
+	if err := w2.Delete(ctx, a.Address, DeleteOptions{Confirm: true, Force: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := keyring.Get(ServiceName, a.Address); !errors.Is(err, keyring.ErrNotFound) {
