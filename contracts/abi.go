@@ -230,9 +230,9 @@ func badgeDecl() AppDecl {
 		Desc:   "Kinetic reputation badges: soul-bound ARC-3 ASAs minted when the Registry reports a tier crossed.",
 		Methods: []MethodDecl{
 			{Signature: "mint(address,uint64)uint64", Args: []string{"provider", "tier"}, Events: []string{"BadgeMinted"},
-				Desc: "Only the configured Registry app (inner call)."},
+				Desc: "Only the configured Registry app (inner call); a (provider, tier) minted before mints nothing and returns its asset."},
 			{Signature: "claim(uint64,pay,axfer)uint64", Args: []string{"tier", "mbr_payment", "opt_in"}, Events: []string{"BadgeClaimed"},
-				Desc: "The provider the badge was minted for, grouped with a 100000 microAlgo payment and its opt-in."},
+				Desc: "The provider the badge was minted for, once, grouped with a 122500 microAlgo payment (asset + record MBR) and its opt-in."},
 			{Signature: "configure(uint64,string,byte[32],string,byte[32],string,byte[32])void",
 				Args: []string{"registry_app", "url1", "hash1", "url2", "hash2", "url3", "hash3"},
 				Desc: "Creator only, once."},
@@ -252,6 +252,7 @@ func badgeDecl() AppDecl {
 			{Name: "u3", Key: "u3", KeyType: "AVMString", ValueType: "AVMString"},
 			{Name: "h3", Key: "h3", KeyType: "AVMString", ValueType: "AVMBytes"},
 		},
-		Boxes: []StorageKey{{Name: "pending", Key: "b", KeyType: "(address,uint64)", ValueType: "uint64"}},
+		Structs: map[string][]Field{"BadgeRecord": {{Name: "asset", Type: "uint64"}, {Name: "claimed", Type: "bool"}}},
+		Boxes:   []StorageKey{{Name: "badges", Key: "b", KeyType: "(address,uint64)", ValueType: "BadgeRecord"}},
 	}
 }

@@ -69,7 +69,7 @@ func badgeRejections() []rejection {
 		}},
 		{"badge claim: nothing minted", contracts.ErrNoBadge, func(e *env, f fix) error {
 			asset := e.ownAsset(f.x)
-			return e.rawClaim(f.x, 1, asset, contracts.BadgeAssetMBR, e.optIn(f.x, asset))
+			return e.rawClaim(f.x, 1, asset, contracts.BadgeClaimPayment, e.optIn(f.x, asset))
 		}},
 	}
 }
@@ -106,19 +106,19 @@ func TestBadgeMintAndClaim(t *testing.T) {
 		t.Errorf("minting moved the minter's balance: %d -> %d", badgeBase, got)
 	}
 
-	wantCode(t, e.rawClaim(f.p, 1, asset, contracts.BadgeAssetMBR-1, e.optIn(f.p, asset)), contracts.ErrPaymentAmount)
+	wantCode(t, e.rawClaim(f.p, 1, asset, contracts.BadgeClaimPayment-1, e.optIn(f.p, asset)), contracts.ErrPaymentAmount)
 	other := e.ownAsset(f.p)
-	wantCode(t, e.rawClaim(f.p, 1, asset, contracts.BadgeAssetMBR, e.optIn(f.p, other)), contracts.ErrOptinMissing)
+	wantCode(t, e.rawClaim(f.p, 1, asset, contracts.BadgeClaimPayment, e.optIn(f.p, other)), contracts.ErrOptinMissing)
 	xAsset := e.ownAsset(f.x)
-	wantCode(t, e.rawClaim(f.x, 1, asset, contracts.BadgeAssetMBR, e.optIn(f.x, xAsset)), contracts.ErrNoBadge)
+	wantCode(t, e.rawClaim(f.x, 1, asset, contracts.BadgeClaimPayment, e.optIn(f.x, xAsset)), contracts.ErrNoBadge)
 
 	l := e.snapshot(map[string]actorOrApp{"provider": f.p.addr, "badge": e.badgeAddr()})
 	got, res, err := e.c.ClaimBadge(e.ctx, f.p.addr, f.p.signer, 1)
 	if err != nil || got != asset {
 		t.Fatalf("claim: asset %d, %v", got, err)
 	}
-	l.add("provider", -contracts.BadgeAssetMBR-int64(res.Fees))
-	l.add("badge", contracts.BadgeAssetMBR)
+	l.add("provider", -contracts.BadgeClaimPayment-int64(res.Fees))
+	l.add("badge", contracts.BadgeClaimPayment)
 	l.check("claim")
 	if after := e.spendable(e.badgeAddr()); after != poolBase {
 		t.Errorf("minter's spendable pool not restored: before mint %d, after claim %d", poolBase, after)
@@ -130,7 +130,7 @@ func TestBadgeMintAndClaim(t *testing.T) {
 	if hold.AssetHolding.Amount != 1 || !hold.AssetHolding.IsFrozen {
 		t.Fatalf("holding %+v, want 1 frozen", hold.AssetHolding)
 	}
-	wantCode(t, e.rawClaim(f.p, 1, asset, contracts.BadgeAssetMBR, e.optIn(f.p, asset)), contracts.ErrNoBadge)
+	wantCode(t, e.rawClaim(f.p, 1, asset, contracts.BadgeClaimPayment, e.optIn(f.p, asset)), contracts.ErrBadgeClaimed)
 
 	// Soul-bound: the provider cannot pass it on, even to an opted-in account.
 	var atc transaction.AtomicTransactionComposer

@@ -10,6 +10,7 @@ const (
 	ErrAlreadyRegistered     ErrorCode = "ERR:ALREADY_REGISTERED"
 	ErrBadAddress            ErrorCode = "ERR:BAD_ADDRESS"
 	ErrBadArg                ErrorCode = "ERR:BAD_ARG"
+	ErrBadgeClaimed          ErrorCode = "ERR:BADGE_CLAIMED"
 	ErrBadBool               ErrorCode = "ERR:BAD_BOOL"
 	ErrBadConfig             ErrorCode = "ERR:BAD_CONFIG"
 	ErrBadCreate             ErrorCode = "ERR:BAD_CREATE"
@@ -61,6 +62,7 @@ func AllErrorCodes() []ErrorCode {
 		ErrAlreadyRegistered,
 		ErrBadAddress,
 		ErrBadArg,
+		ErrBadgeClaimed,
 		ErrBadBool,
 		ErrBadConfig,
 		ErrBadCreate,
