@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
+	"errors"
 	"fmt"
 
 	"github.com/algorand/go-algorand-sdk/v2/crypto"
@@ -17,10 +18,66 @@ import (
 // transaction.TransactionSigner and signs domain-separated messages
 // (internal/sigframe). The secret is loaded from the keystore for each
 // signature and zeroed right after; it is never returned.
+//
+// It refuses (*RefusedTxnError) to sign any transaction whose Sender is not
+// its account, and any that sets RekeyTo, CloseRemainderTo or AssetCloseTo,
+// unless its SignerOptions allow that explicitly.
 type Signer struct {
 	store Keystore
 	addr  types.Address
 	pub   ed25519.PublicKey
+	opts  SignerOptions
+}
+
+// SignerOptions widen what a Signer agrees to sign. The zero value is the
+// safe default every ordinary flow uses.
+type SignerOptions struct {
+	// AllowClose permits CloseRemainderTo and AssetCloseTo; only an
+	// explicit "close account" flow, confirmed by the user, sets it.
+	AllowClose bool
+	// AllowRekey permits RekeyTo; only an explicit, confirmed rekey flow
+	// sets it.
+	AllowRekey bool
+}
+
+// ErrRefusedTxn matches *RefusedTxnError under errors.Is.
+var ErrRefusedTxn = errors.New("wallet: transaction refused by signer")
+
+// RefusedTxnError says why a Signer refused a group; nothing was signed.
+type RefusedTxnError struct {
+	Index  int    // position in the group
+	Reason string // "sender is not the signer's account", "sets RekeyTo", ...
+}
+
+// Error implements error.
+func (e *RefusedTxnError) Error() string {
+	return fmt.Sprintf("wallet: refused to sign transaction %d: %s", e.Index, e.Reason)
+}
+
+// Is makes errors.Is(err, ErrRefusedTxn) true.
+func (e *RefusedTxnError) Is(target error) bool { return target == ErrRefusedTxn }
+
+// IsRefusedTxn reports whether err is a *RefusedTxnError and returns it.
+func IsRefusedTxn(err error) (*RefusedTxnError, bool) {
+	var e *RefusedTxnError
+	ok := errors.As(err, &e)
+	return e, ok
+}
+
+// check returns a *RefusedTxnError when tx may not be signed.
+func (s *Signer) check(pos int, tx types.Transaction) error {
+	refuse := func(reason string) error { return &RefusedTxnError{Index: pos, Reason: reason} }
+	switch {
+	case tx.Sender != s.addr:
+		return refuse(fmt.Sprintf("sender %s is not the signer's account %s", tx.Sender, s.addr))
+	case !tx.RekeyTo.IsZero() && !s.opts.AllowRekey:
+		return refuse("sets RekeyTo " + tx.RekeyTo.String())
+	case !tx.CloseRemainderTo.IsZero() && !s.opts.AllowClose:
+		return refuse("sets CloseRemainderTo " + tx.CloseRemainderTo.String())
+	case !tx.AssetCloseTo.IsZero() && !s.opts.AllowClose:
+		return refuse("sets AssetCloseTo " + tx.AssetCloseTo.String())
+	}
+	return nil
 }
 
 var _ transaction.TransactionSigner = (*Signer)(nil)
@@ -51,14 +108,21 @@ func (s *Signer) withKey(ctx context.Context, fn func(ed25519.PrivateKey) error)
 
 // SignTransactions implements transaction.TransactionSigner: it returns the
 // msgpack-encoded signed transactions for txGroup[i], i in indexesToSign.
+// Every requested transaction is checked first; if one is refused
+// (*RefusedTxnError), nothing is signed and the key is not even loaded.
 // The SDK interface carries no context; the keystore is read without one.
 func (s *Signer) SignTransactions(txGroup []types.Transaction, indexesToSign []int) ([][]byte, error) {
+	for _, pos := range indexesToSign {
+		if pos < 0 || pos >= len(txGroup) {
+			return nil, fmt.Errorf("wallet: sign index %d out of range (group of %d)", pos, len(txGroup))
+		}
+		if err := s.check(pos, txGroup[pos]); err != nil {
+			return nil, err
+		}
+	}
 	out := make([][]byte, len(indexesToSign))
 	err := s.withKey(context.Background(), func(priv ed25519.PrivateKey) error {
 		for i, pos := range indexesToSign {
-			if pos < 0 || pos >= len(txGroup) {
-				return fmt.Errorf("wallet: sign index %d out of range (group of %d)", pos, len(txGroup))
-			}
 			_, stx, err := crypto.SignTransaction(priv, txGroup[pos])
 			if err != nil {
 				return fmt.Errorf("wallet: sign transaction %d: %w", pos, err)

@@ -103,8 +103,15 @@ func (w *Wallet) Close() error {
 	return nil
 }
 
-// Signer returns the signer for a live account.
+// Signer returns the signer for a live account, with the safe default
+// SignerOptions (no close, no rekey).
 func (w *Wallet) Signer(ctx context.Context, addr string) (*Signer, error) {
+	return w.SignerWith(ctx, addr, SignerOptions{})
+}
+
+// SignerWith returns the signer for a live account with opts; only explicit,
+// user-confirmed close or rekey flows pass anything but the zero value.
+func (w *Wallet) SignerWith(ctx context.Context, addr string, opts SignerOptions) (*Signer, error) {
 	acct, err := w.Account(ctx, addr)
 	if err != nil {
 		return nil, err
@@ -119,7 +126,7 @@ func (w *Wallet) Signer(ctx context.Context, addr string) (*Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("wallet: %w", err)
 	}
-	return &Signer{store: w.store, addr: a, pub: ed25519.PublicKey(append([]byte(nil), a[:]...))}, nil
+	return &Signer{store: w.store, addr: a, pub: ed25519.PublicKey(append([]byte(nil), a[:]...)), opts: opts}, nil
 }
 
 func getAccount(b *bolt.Bucket, addr string) (Account, error) {
