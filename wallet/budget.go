@@ -59,6 +59,7 @@ func IsOverBudget(err error) (*ErrOverBudget, bool) {
 type Reservation struct {
 	ID      string    `json:"id"`
 	JobID   JobID     `json:"job"`
+	Purpose string    `json:"purpose,omitempty"` // what the money is for, e.g. "escrow lock"
 	Amount  uint64    `json:"amount"`
 	Day     string    `json:"day"`
 	Created time.Time `json:"created"`
@@ -157,11 +158,16 @@ func (b *Budget) usage(bk *bolt.Bucket, day string, job JobID) (Usage, error) {
 		if err := json.Unmarshal(v, &r); err != nil {
 			return u, fmt.Errorf("wallet: budget reservation %s: %w", k, err)
 		}
+		var err error
 		if r.Day == day {
-			u.DayReserved += r.Amount
+			if u.DayReserved, err = addAmounts(u.DayReserved, r.Amount); err != nil {
+				return u, err
+			}
 		}
 		if !job.IsZero() && r.JobID == job {
-			u.JobReserved += r.Amount
+			if u.JobReserved, err = addAmounts(u.JobReserved, r.Amount); err != nil {
+				return u, err
+			}
 		}
 	}
 	return u, nil
@@ -171,6 +177,12 @@ func (b *Budget) usage(bk *bolt.Bucket, day string, job JobID) (Usage, error) {
 // It fails with *ErrOverBudget, before anything is signed, when a cap
 // would be exceeded counting committed and reserved spending.
 func (b *Budget) Reserve(ctx context.Context, job JobID, amount uint64) (Reservation, error) {
+	return b.ReserveFor(ctx, job, "", amount)
+}
+
+// ReserveFor is Reserve with a purpose recorded on the reservation. Sums
+// past 2^64−1 fail with ErrAmountOverflow instead of wrapping.
+func (b *Budget) ReserveFor(ctx context.Context, job JobID, purpose string, amount uint64) (Reservation, error) {
 	if err := ctx.Err(); err != nil {
 		return Reservation{}, err
 	}
@@ -179,7 +191,7 @@ func (b *Budget) Reserve(ctx context.Context, job JobID, amount uint64) (Reserva
 		return Reservation{}, err
 	}
 	now := b.now()
-	r := Reservation{ID: hex.EncodeToString(idb[:]), JobID: job, Amount: amount, Day: b.day(now), Created: now.UTC()}
+	r := Reservation{ID: hex.EncodeToString(idb[:]), JobID: job, Purpose: purpose, Amount: amount, Day: b.day(now), Created: now.UTC()}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	err := b.db.Update(func(tx *bolt.Tx) error {
@@ -191,11 +203,13 @@ func (b *Budget) Reserve(ctx context.Context, job JobID, amount uint64) (Reserva
 		if err != nil {
 			return err
 		}
-		if used := u.DaySpent + u.DayReserved; u.Limits.Daily > 0 && used+amount > u.Limits.Daily {
-			return &ErrOverBudget{Scope: "daily", Cap: u.Limits.Daily, Spent: used, Requested: amount}
+		if err := checkCap("daily", u.Limits.Daily, u.DaySpent, u.DayReserved, amount); err != nil {
+			return err
 		}
-		if used := u.JobSpent + u.JobReserved; !job.IsZero() && u.Limits.PerJob > 0 && used+amount > u.Limits.PerJob {
-			return &ErrOverBudget{Scope: "job", Cap: u.Limits.PerJob, Spent: used, Requested: amount}
+		if !job.IsZero() {
+			if err := checkCap("job", u.Limits.PerJob, u.JobSpent, u.JobReserved, amount); err != nil {
+				return err
+			}
 		}
 		v, err := json.Marshal(r)
 		if err != nil {
@@ -207,6 +221,23 @@ func (b *Budget) Reserve(ctx context.Context, job JobID, amount uint64) (Reserva
 		return Reservation{}, err
 	}
 	return r, nil
+}
+
+// checkCap refuses amount when spent+reserved+amount exceeds limit (0: no
+// cap) or does not fit in 64 bits.
+func checkCap(scope string, limit, spent, reserved, amount uint64) error {
+	used, err := addAmounts(spent, reserved)
+	if err != nil {
+		return fmt.Errorf("wallet: %s budget: %w", scope, err)
+	}
+	total, err := addAmounts(used, amount)
+	if err != nil {
+		return fmt.Errorf("wallet: %s budget: %w", scope, err)
+	}
+	if limit > 0 && total > limit {
+		return &ErrOverBudget{Scope: scope, Cap: limit, Spent: used, Requested: amount}
+	}
+	return nil
 }
 
 // Commit turns a reservation into spending on its day and job.
@@ -278,5 +309,9 @@ func getU64(bk *bolt.Bucket, key string) uint64 {
 }
 
 func addU64(bk *bolt.Bucket, key string, n uint64) error {
-	return bk.Put([]byte(key), binary.BigEndian.AppendUint64(nil, getU64(bk, key)+n))
+	sum, err := addAmounts(getU64(bk, key), n)
+	if err != nil {
+		return err
+	}
+	return bk.Put([]byte(key), binary.BigEndian.AppendUint64(nil, sum))
 }

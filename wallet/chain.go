@@ -111,7 +111,10 @@ func (c *Chain) Quote(ctx context.Context, from, to string, amount uint64, note 
 		return Quote{}, err
 	}
 	q := Quote{From: from, To: to, Amount: amount, Fee: uint64(tx.Fee), Balance: bal.Amount, MinimumBalance: bal.MinBalance, Tx: tx}
-	cost := amount + q.Fee
+	cost, err := addAmounts(amount, q.Fee)
+	if err != nil {
+		return q, err
+	}
 	if cost > bal.Amount || bal.Amount-cost < bal.MinBalance {
 		return q, fmt.Errorf("%w: %d + fee %d from %d leaves less than the minimum %d",
 			ErrInsufficientFunds, amount, q.Fee, bal.Amount, bal.MinBalance)
@@ -127,14 +130,55 @@ type Receipt struct {
 	Fee   uint64
 }
 
+// ErrQuoteMismatch reports a Quote whose transaction is not the payment the
+// quote describes (other receiver, amount or fee, or a close or rekey).
+var ErrQuoteMismatch = errors.New("wallet: quote does not match its transaction")
+
+// UncertainSendError reports a send that failed in a way that does not
+// prove the node refused it: the transaction may still confirm. Its budget
+// reservation was committed; check TxID before retrying.
+type UncertainSendError struct {
+	TxID string
+	Err  error
+}
+
+// Error implements error.
+func (e *UncertainSendError) Error() string {
+	return fmt.Sprintf("wallet: submit %s: outcome unknown (counted as spent): %v", e.TxID, e.Err)
+}
+
+// Unwrap returns the node's error.
+func (e *UncertainSendError) Unwrap() error { return e.Err }
+
 // Send signs the quoted payment with signer, submits it and waits for
-// confirmation. With a Budget, amount + fee is reserved first and nothing
-// is signed if that fails (*ErrOverBudget).
+// confirmation. The transaction must be exactly the quoted payment
+// (ErrQuoteMismatch otherwise: no close, no rekey). With a Budget, the
+// spend computed from the transaction itself (amount + fee) is reserved
+// first and nothing is signed if that fails (*ErrOverBudget,
+// ErrAmountOverflow).
 func (c *Chain) Send(ctx context.Context, signer transaction.TransactionSigner, q Quote) (Receipt, error) {
-	if q.Tx.Type != types.PaymentTx {
-		return Receipt{}, errors.New("wallet: quote holds no payment")
+	if err := q.check(); err != nil {
+		return Receipt{}, err
 	}
-	return c.submit(ctx, signer, q.Tx, q.JobID, q.Amount+q.Fee)
+	return c.submit(ctx, signer, q.Tx, q.JobID)
+}
+
+func (q Quote) check() error {
+	tx := q.Tx
+	bad := func(what string) error { return fmt.Errorf("%w: %s", ErrQuoteMismatch, what) }
+	switch {
+	case tx.Type != types.PaymentTx:
+		return bad("not a payment")
+	case tx.Sender.String() != q.From || tx.Receiver.String() != q.To:
+		return bad("sender or receiver differs")
+	case uint64(tx.Amount) != q.Amount || uint64(tx.Fee) != q.Fee:
+		return bad(fmt.Sprintf("transaction moves %d + fee %d, quote says %d + %d", tx.Amount, tx.Fee, q.Amount, q.Fee))
+	case !tx.CloseRemainderTo.IsZero():
+		return bad("closes the account")
+	case !tx.RekeyTo.IsZero():
+		return bad("rekeys the account")
+	}
+	return nil
 }
 
 // OptIn opts addr in to assetID (a zero-amount transfer to itself).
@@ -147,42 +191,57 @@ func (c *Chain) OptIn(ctx context.Context, signer transaction.TransactionSigner,
 	if err != nil {
 		return Receipt{}, fmt.Errorf("wallet: build opt-in: %w", err)
 	}
-	return c.submit(ctx, signer, tx, JobID{}, uint64(tx.Fee))
+	return c.submit(ctx, signer, tx, JobID{})
 }
 
-// submit reserves spend, signs, sends and awaits tx. A reservation is
-// released if nothing reached the network and committed once it did
-// (a submitted transaction may still confirm later).
-func (c *Chain) submit(ctx context.Context, signer transaction.TransactionSigner, tx types.Transaction, job JobID, spend uint64) (Receipt, error) {
+// submit reserves the spend GroupSpend computes from tx (with a Budget),
+// signs, sends and awaits tx. The reservation rule: it is released only
+// when nothing can have reached the network — signing failed, or the node
+// clearly rejected the transaction (IsRejected). On any other send error
+// it is committed and the error is an *UncertainSendError, since the
+// transaction may still confirm; a cap is never exceeded by guessing wrong.
+func (c *Chain) submit(ctx context.Context, signer transaction.TransactionSigner, tx types.Transaction, job JobID) (Receipt, error) {
 	if as, ok := signer.(interface{ Address() types.Address }); ok && as.Address() != tx.Sender {
 		return Receipt{}, fmt.Errorf("wallet: signer %s cannot sign for %s", as.Address(), tx.Sender)
 	}
 	var res *Reservation
 	if c.Budget != nil {
+		spend, err := GroupSpend([]types.Transaction{tx}, []int{0}, tx.Sender)
+		if err != nil {
+			return Receipt{}, err
+		}
 		r, err := c.Budget.Reserve(ctx, job, spend)
 		if err != nil {
 			return Receipt{}, err
 		}
 		res = &r
 	}
+	settle := func(commit bool) error {
+		if res == nil {
+			return nil
+		}
+		if commit {
+			return c.Budget.Commit(context.WithoutCancel(ctx), *res)
+		}
+		return c.Budget.Release(context.WithoutCancel(ctx), *res)
+	}
 	stxs, err := signer.SignTransactions([]types.Transaction{tx}, []int{0})
 	if err == nil && len(stxs) != 1 {
 		err = errors.New("signer returned no transaction")
 	}
-	var txid string
-	if err == nil {
-		txid, err = c.Client.SendRawTransaction(stxs[0]).Do(ctx)
-	}
 	if err != nil {
-		if res != nil {
-			_ = c.Budget.Release(context.WithoutCancel(ctx), *res)
-		}
-		return Receipt{}, fmt.Errorf("wallet: submit: %w", err)
+		return Receipt{}, errors.Join(fmt.Errorf("wallet: sign: %w", err), settle(false))
 	}
-	if res != nil {
-		if err := c.Budget.Commit(context.WithoutCancel(ctx), *res); err != nil {
-			return Receipt{TxID: txid}, err
+	txid, err := c.Client.SendRawTransaction(stxs[0]).Do(ctx)
+	if err != nil {
+		if IsRejected(err) {
+			return Receipt{}, errors.Join(fmt.Errorf("wallet: submit: rejected: %w", err), settle(false))
 		}
+		txid = crypto.TransactionIDString(tx)
+		return Receipt{TxID: txid}, errors.Join(&UncertainSendError{TxID: txid, Err: err}, settle(true))
+	}
+	if err := settle(true); err != nil {
+		return Receipt{TxID: txid}, err
 	}
 	wait := c.WaitRounds
 	if wait == 0 {

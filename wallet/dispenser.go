@@ -34,7 +34,7 @@ func FundFromDispenser(ctx context.Context, c *algod.Client, dispenser transacti
 		return Receipt{}, fmt.Errorf("wallet: dispenser payment: %w", err)
 	}
 	ch := &Chain{Client: c}
-	return ch.submit(ctx, dispenser, tx, JobID{}, 0)
+	return ch.submit(ctx, dispenser, tx, JobID{})
 }
 
 // FundActive funds the wallet's active account from the LocalNet dispenser.

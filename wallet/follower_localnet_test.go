@@ -208,7 +208,7 @@ func createAsset(t *testing.T, ctx context.Context, c *algod.Client, creator cry
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := (&Chain{Client: c}).submit(ctx, transaction.BasicAccountTransactionSigner{Account: creator}, tx, JobID{}, 0)
+	rec, err := (&Chain{Client: c}).submit(ctx, transaction.BasicAccountTransactionSigner{Account: creator}, tx, JobID{})
 	if err != nil {
 		t.Fatal(err)
 	}

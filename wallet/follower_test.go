@@ -72,7 +72,7 @@ func deployPayer(t *testing.T, ctx context.Context, c *algod.Client, creator cry
 		t.Fatal(err)
 	}
 	ch := &Chain{Client: c}
-	rec, err := ch.submit(ctx, transaction.BasicAccountTransactionSigner{Account: creator}, tx, JobID{}, 0)
+	rec, err := ch.submit(ctx, transaction.BasicAccountTransactionSigner{Account: creator}, tx, JobID{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func callPayer(t *testing.T, ctx context.Context, c *algod.Client, signer *Signe
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec, err := (&Chain{Client: c}).submit(ctx, signer, tx, JobID{}, 0)
+	rec, err := (&Chain{Client: c}).submit(ctx, signer, tx, JobID{})
 	if err != nil {
 		t.Fatal(err)
 	}
