@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
@@ -38,7 +39,7 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, gpuUUIDs []string) (*contain
 	cfg := &container.Config{
 		Image:      spec.Image,
 		Cmd:        spec.Command,
-		Env:        envList(spec.Env),
+		Env:        envList(spec.Env, gpuUUIDs),
 		User:       JobUser,
 		WorkingDir: WorkDir,
 		Labels:     map[string]string{LabelJob: id.String(), LabelSpecHash: fmt.Sprintf("%x", spec.Hash()), LabelInstance: e.store.Instance()},
@@ -80,12 +81,21 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, gpuUUIDs []string) (*contain
 	return cfg, host, &network.NetworkingConfig{}
 }
 
-// envList turns the env map into sorted KEY=VALUE entries.
-func envList(env map[string]string) []string {
-	out := make([]string, 0, len(env))
+// envList turns the env map into sorted KEY=VALUE entries and appends the
+// NVIDIA runtime's variables, which override any the image declares (CUDA
+// images set NVIDIA_VISIBLE_DEVICES=all): "void" without GPUs, so that an
+// NVIDIA runtime configured as Docker's default hands the job none, else
+// exactly the assigned UUIDs with compute and utility capabilities only.
+// Spec validation refuses NVIDIA_ and CUDA_ names, so the job cannot
+// override these.
+func envList(env map[string]string, gpuUUIDs []string) []string {
+	out := make([]string, 0, len(env)+2)
 	for k, v := range env {
 		out = append(out, k+"="+v)
 	}
 	sort.Strings(out)
-	return out
+	if len(gpuUUIDs) == 0 {
+		return append(out, "NVIDIA_VISIBLE_DEVICES=void")
+	}
+	return append(out, "NVIDIA_VISIBLE_DEVICES="+strings.Join(gpuUUIDs, ","), "NVIDIA_DRIVER_CAPABILITIES=compute,utility")
 }

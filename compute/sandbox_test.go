@@ -20,23 +20,28 @@ func TestSandboxConfig(t *testing.T) {
 		o.defaults()
 		return &Engine{store: store, opts: o}
 	}
-	s := Spec{Version: 1, Image: "img:1", MaxSeconds: 10, CPUs: 1.5, MemoryMB: 100, Network: NetworkEgress, Outputs: "/results", GPUs: 1}
+	s := Spec{Version: 1, Image: "img:1", MaxSeconds: 10, CPUs: 1.5, MemoryMB: 100, Network: NetworkEgress, Outputs: "/results", GPUs: 1, Env: map[string]string{"B": "2", "A": "1"}}
 	id := JobID{0xab}
 	cases := []struct {
 		name    string
 		e       *Engine
 		gpus    []string
 		network container.NetworkMode
+		nvidia  []string // the NVIDIA runtime variables, last in Env
 	}{
-		{"egress requested but not allowed", mk(false), nil, "none"},
-		{"egress allowed", mk(true), nil, "bridge"},
-		{"with a GPU", mk(false), []string{"GPU-1"}, "none"},
+		{"egress requested but not allowed", mk(false), nil, "none", []string{"NVIDIA_VISIBLE_DEVICES=void"}},
+		{"egress allowed", mk(true), nil, "bridge", []string{"NVIDIA_VISIBLE_DEVICES=void"}},
+		{"with a GPU", mk(false), []string{"GPU-1"}, "none", []string{"NVIDIA_VISIBLE_DEVICES=GPU-1", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"}},
+		{"with two GPUs", mk(false), []string{"GPU-1", "GPU-2"}, "none", []string{"NVIDIA_VISIBLE_DEVICES=GPU-1,GPU-2", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cfg, host, _ := c.e.sandboxConfig(id, s, c.gpus)
 			if cfg.User != JobUser || cfg.WorkingDir != WorkDir || cfg.Labels[LabelJob] != id.String() || cfg.Labels[LabelInstance] != store.Instance() {
 				t.Errorf("config %+v", cfg)
+			}
+			if want := append([]string{"A=1", "B=2"}, c.nvidia...); !slices.Equal(cfg.Env, want) {
+				t.Errorf("env %q, want %q", cfg.Env, want)
 			}
 			if host.NetworkMode != c.network || !host.ReadonlyRootfs || !slices.Equal(host.CapDrop, []string{"ALL"}) ||
 				!slices.Contains(host.SecurityOpt, "no-new-privileges") || host.Privileged {

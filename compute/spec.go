@@ -205,6 +205,27 @@ func (s Spec) validateCommand() error {
 
 var envKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
+// reservedEnvPrefixes start environment variable names a spec may not set:
+// the NVIDIA container runtime reads NVIDIA_VISIBLE_DEVICES,
+// NVIDIA_DRIVER_CAPABILITIES and friends from the container's environment,
+// so a job that set them could claim GPUs it was not assigned (or every
+// GPU, where the NVIDIA runtime is Docker's default). CUDA_ variables
+// (CUDA_VISIBLE_DEVICES and the like) are refused with them. The sandbox
+// sets the NVIDIA variables itself.
+var reservedEnvPrefixes = []string{"NVIDIA_", "CUDA_"}
+
+// reservedEnvPrefix returns the reserved prefix that name starts with,
+// compared case-insensitively.
+func reservedEnvPrefix(name string) (string, bool) {
+	upper := strings.ToUpper(name)
+	for _, pre := range reservedEnvPrefixes {
+		if strings.HasPrefix(upper, pre) {
+			return pre, true
+		}
+	}
+	return "", false
+}
+
 func (s Spec) validateEnv() error {
 	if len(s.Env) > MaxEnvVars {
 		return specErr("env", ErrBadEnv, "%d variables, at most %d", len(s.Env), MaxEnvVars)
@@ -213,6 +234,9 @@ func (s Spec) validateEnv() error {
 	for k, v := range s.Env {
 		if !envKey.MatchString(k) {
 			return specErr("env", ErrBadEnv, "invalid name %q", k)
+		}
+		if pre, ok := reservedEnvPrefix(k); ok {
+			return specErr("env", ErrBadEnv, "%s: names starting with %s are reserved for the provider (they control GPU access)", k, pre)
 		}
 		if strings.IndexByte(v, 0) >= 0 {
 			return specErr("env", ErrBadEnv, "value of %s contains NUL", k)
