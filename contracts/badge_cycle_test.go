@@ -25,13 +25,16 @@ func (e *env) createdAssets() int {
 func TestReRegisterCannotMintTwice(t *testing.T) {
 	e := newEnv(t, testConfig([3]uint64{2, 4, 6}))
 	f := fix{p: e.registered(), cons: newActor(t, 10_000_000)}
-	complete := func(n int) {
+	complete := func(n int) (last contracts.Result) {
 		t.Helper()
 		for i := 0; i < n; i++ {
-			if _, err := e.c.Release(e.ctx, f.cons.addr, f.cons.signer, e.submittedJob(f, 100, 100)); err != nil {
+			res, err := e.c.Release(e.ctx, f.cons.addr, f.cons.signer, e.submittedJob(f, 100, 100))
+			if err != nil {
 				t.Fatalf("release: %v", err)
 			}
+			last = res
 		}
+		return last
 	}
 	complete(2)
 	first, err := e.c.PendingBadge(e.ctx, f.p.addr, 1)
@@ -49,7 +52,10 @@ func TestReRegisterCannotMintTwice(t *testing.T) {
 		if _, err := e.c.Register(e.ctx, f.p.addr, f.p.signer, testInfo()); err != nil {
 			t.Fatal(err)
 		}
-		complete(2)
+		res := complete(2)
+		if res.Fees != 5000 {
+			t.Errorf("cycle %d: release re-earning tier 1: fees %d, want 5000 (call + 2 payments + record_job + mint, no asset)", cycle, res.Fees)
+		}
 		p, err := e.c.Provider(e.ctx, f.p.addr)
 		if err != nil || p.BadgeTier != 1 || p.Completed != 2 {
 			t.Fatalf("cycle %d: provider %+v %v, want tier 1 after 2 jobs", cycle, p, err)

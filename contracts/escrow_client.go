@@ -114,7 +114,14 @@ func (c *Client) settle(ctx context.Context, sender types.Address, signer transa
 			return Result{}, err
 		}
 		if tier > 0 {
-			k.inner += 2
+			// mint, plus the asset creation unless this tier was minted
+			// for the provider before (it re-registered).
+			k.inner++
+			if _, err := c.Badge(ctx, job.Provider, tier); errors.Is(err, ErrNotFound) {
+				k.inner++
+			} else if err != nil {
+				return Result{}, err
+			}
 			k.boxes = append(k.boxes, types.AppBoxReference{AppID: c.apps.Badge, Name: BadgeBoxName(job.Provider, tier)})
 		}
 	}
