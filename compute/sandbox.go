@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/docker/docker/api/types/container"
@@ -51,6 +52,7 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, gpuUUIDs []string) (*contain
 	pids := e.opts.PidsLimit
 	mem := int64(spec.MemoryMB) << 20
 	host := &container.HostConfig{
+		LogConfig:      logConfig(e.opts.LogCapBytes),
 		NetworkMode:    netMode,
 		ReadonlyRootfs: true,
 		CapDrop:        []string{"ALL"},
@@ -79,6 +81,25 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, gpuUUIDs []string) (*contain
 		}}
 	}
 	return cfg, host, &network.NetworkingConfig{}
+}
+
+// minLogFileBytes is the smallest json-file log the engine keeps per job.
+const minLogFileBytes = 1 << 20
+
+// logConfig bounds the engine's own copy of a job's logs: one json-file of
+// at most four times the log cap (JSON framing roughly doubles short lines)
+// and never less than 1 MiB, rotated in place (max-file 1). Docker's
+// default json-file log has no limit, so a chatty job could otherwise fill
+// the provider's disk. The log pump follows the stream live and passes on
+// only the first LogCapBytes, which the file always holds; Result.LogBytes
+// counts what the pump saw and may miss output rotated away before it was
+// read.
+func logConfig(capBytes int64) container.LogConfig {
+	size := max(minLogFileBytes, 4*capBytes)
+	return container.LogConfig{Type: "json-file", Config: map[string]string{
+		"max-size": strconv.FormatInt(size, 10),
+		"max-file": "1",
+	}}
 }
 
 // envList turns the env map into sorted KEY=VALUE entries and appends the
