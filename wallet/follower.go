@@ -27,8 +27,9 @@ var ErrNoIndexer = errors.New("wallet: no indexer configured for back-fill")
 // Backfiller fetches past history for an account from an indexer. It is
 // optional: the follower needs only algod.
 type Backfiller interface {
-	// Backfill returns the entries touching addr up to and including maxRound.
-	Backfill(ctx context.Context, addr string, maxRound uint64) ([]Entry, error)
+	// Backfill returns the entries touching addr in rounds minRound to
+	// maxRound inclusive.
+	Backfill(ctx context.Context, addr string, minRound, maxRound uint64) ([]Entry, error)
 }
 
 // Follower reads blocks from algod and records every transaction touching
@@ -53,6 +54,10 @@ type Follower struct {
 	Indexer Backfiller
 	// OnBatch, if set, is told after each committed batch.
 	OnBatch func(BatchResult)
+	// OnGap, if set, is told of each gap as it is recorded (see Gap).
+	OnGap func(Gap)
+	// Now is the clock for Gap.Detected; nil means time.Now.
+	Now func() time.Time
 }
 
 // BatchResult describes one committed batch.
@@ -99,6 +104,8 @@ func (f *Follower) cursorKey(ctx context.Context) ([]byte, error) {
 
 // CatchUp reads at most maxBlocks blocks (0: up to the node's last round)
 // from the cursor on, in batches of BatchBlocks, and returns how many it read.
+// Rounds the node no longer has are skipped and recorded as a Gap; CatchUp
+// then goes on and, at the end, returns a *HistoryGapError naming them.
 func (f *Follower) CatchUp(ctx context.Context, maxBlocks int) (int, error) {
 	key, err := f.cursorKey(ctx)
 	if err != nil {
@@ -117,16 +124,24 @@ func (f *Follower) CatchUp(ctx context.Context, maxBlocks int) (int, error) {
 		batch = DefaultBatchBlocks
 	}
 	read := 0
+	var gaps []Gap
 	for next <= st.LastRound && (maxBlocks <= 0 || read < maxBlocks) {
 		n := min(uint64(batch), st.LastRound-next+1)
 		if maxBlocks > 0 {
 			n = min(n, uint64(maxBlocks-read))
 		}
-		if err := f.batch(ctx, key, next, n); err != nil {
+		res, err := f.batch(ctx, key, next, n, st.LastRound)
+		read += res.read
+		if res.gap != nil {
+			gaps = append(gaps, *res.gap)
+		}
+		if err != nil {
 			return read, err
 		}
-		next += n
-		read += int(n)
+		next = res.next
+	}
+	if len(gaps) > 0 {
+		return read, &HistoryGapError{Gaps: gaps}
 	}
 	return read, nil
 }
@@ -150,21 +165,40 @@ func (f *Follower) start(key []byte, last uint64) (uint64, error) {
 	}
 }
 
+// batchResult is what one batch did.
+type batchResult struct {
+	read int    // blocks read
+	next uint64 // the cursor stored
+	gap  *Gap   // rounds skipped because the node no longer has them
+}
+
 // batch reads rounds [from, from+n) and commits their entries and the new
-// cursor atomically.
-func (f *Follower) batch(ctx context.Context, key []byte, from, n uint64) error {
+// cursor atomically. If the node no longer has a round r ≤ last, the
+// entries before r are committed with a Gap from r to the round before the
+// oldest one the node still has, and the cursor jumps there.
+func (f *Follower) batch(ctx context.Context, key []byte, from, n, last uint64) (batchResult, error) {
 	watch, err := f.watchSet(ctx)
 	if err != nil {
-		return err
+		return batchResult{}, err
 	}
+	res := batchResult{next: from + n}
 	var entries []Entry
 	for r := from; r < from+n; r++ {
 		blk, err := f.Client.Block(r).Do(ctx)
+		if err != nil && notAvailable(err) && r <= last {
+			oldest, oerr := f.oldestAvailable(ctx, r+1, last)
+			if oerr != nil {
+				return res, fmt.Errorf("wallet: follower: block %d: %w (%w)", r, err, oerr)
+			}
+			res.next, res.gap = oldest, &Gap{From: r, To: oldest - 1, Detected: f.now().UTC()}
+			break
+		}
 		if err != nil {
-			return fmt.Errorf("wallet: follower: block %d: %w", r, err)
+			return res, fmt.Errorf("wallet: follower: block %d: %w", r, err)
 		}
 		x := extractor{watch: watch, labeler: f.Labeler, blk: &blk}
 		entries = append(entries, x.entries()...)
+		res.read++
 	}
 	var added int
 	err = f.DB.Update(func(tx *bolt.Tx) error {
@@ -172,19 +206,34 @@ func (f *Follower) batch(ctx context.Context, key []byte, from, n uint64) error 
 		if added, err = recordTx(tx, entries); err != nil {
 			return err
 		}
+		if res.gap != nil {
+			if err := putGap(tx, key, *res.gap); err != nil {
+				return err
+			}
+		}
 		b, err := tx.CreateBucketIfNotExists(bucketFollower)
 		if err != nil {
 			return err
 		}
-		return b.Put(key, binary.BigEndian.AppendUint64(nil, from+n))
+		return b.Put(key, binary.BigEndian.AppendUint64(nil, res.next))
 	})
 	if err != nil {
-		return fmt.Errorf("wallet: follower: store rounds %d-%d: %w", from, from+n-1, err)
+		return batchResult{}, fmt.Errorf("wallet: follower: store rounds %d-%d: %w", from, res.next-1, err)
+	}
+	if res.gap != nil && f.OnGap != nil {
+		f.OnGap(*res.gap)
 	}
 	if f.OnBatch != nil {
-		f.OnBatch(BatchResult{From: from, To: from + n - 1, Added: added})
+		f.OnBatch(BatchResult{From: from, To: res.next - 1, Added: added})
 	}
-	return nil
+	return res, nil
+}
+
+func (f *Follower) now() time.Time {
+	if f.Now != nil {
+		return f.Now()
+	}
+	return time.Now()
 }
 
 func (f *Follower) watchSet(ctx context.Context) (map[types.Address]bool, error) {
@@ -207,7 +256,8 @@ func (f *Follower) watchSet(ctx context.Context) (map[types.Address]bool, error)
 }
 
 // Run catches up, then waits for each new block and records it, until ctx
-// ends (returning ctx.Err()). Node errors are retried with backoff.
+// ends (returning ctx.Err()). Node errors are retried with backoff; a gap
+// (rounds the node no longer has) is recorded, told to OnGap and skipped.
 func (f *Follower) Run(ctx context.Context) error {
 	backoff := time.Second
 	for {
@@ -215,7 +265,7 @@ func (f *Follower) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if err == nil {
+		if err == nil || errors.Is(err, ErrHistoryGap) {
 			backoff = time.Second
 			continue
 		}
@@ -230,7 +280,7 @@ func (f *Follower) Run(ctx context.Context) error {
 
 // follow catches up and then blocks until the round after the cursor exists.
 func (f *Follower) follow(ctx context.Context) error {
-	if _, err := f.CatchUp(ctx, 0); err != nil {
+	if _, err := f.CatchUp(ctx, 0); err != nil && !errors.Is(err, ErrHistoryGap) {
 		return err
 	}
 	next, _, err := f.Cursor(ctx)
@@ -280,7 +330,7 @@ func (f *Follower) Backfill(ctx context.Context, addr string) (int, error) {
 	if !ok || next == 0 {
 		return 0, errors.New("wallet: back-fill before the follower has started")
 	}
-	entries, err := f.Indexer.Backfill(ctx, addr, next-1)
+	entries, err := f.Indexer.Backfill(ctx, addr, 0, next-1)
 	if err != nil {
 		return 0, fmt.Errorf("wallet: back-fill %s: %w", addr, err)
 	}
