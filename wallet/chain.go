@@ -22,7 +22,11 @@ var ErrInsufficientFunds = errors.New("wallet: insufficient spendable balance")
 type Chain struct {
 	Client *algod.Client
 	// Budget, if set, is consulted before anything is signed: Send and OptIn
-	// reserve amount + fee against it and commit once submitted.
+	// reserve the spend computed from the transaction (amount + fee) and
+	// commit it once submitted, or when the send failed ambiguously (the
+	// transaction may still confirm: *UncertainSendError). It is released
+	// only when nothing reached the network: signing failed or the node
+	// clearly rejected the transaction (IsRejected).
 	Budget *Budget
 	// BadgeApp marks assets created by that app's address as badges.
 	BadgeApp uint64
