@@ -3,11 +3,14 @@ package compute
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/mount"
 
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
@@ -75,4 +78,86 @@ func waitForLogMarker(t *testing.T, path, marker string) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	t.Fatalf("log file %s never showed %q", path, marker)
+}
+
+// fixtureImage commits a local image from the test image with files at
+// /output/secret.txt, /input/secret.txt, /data/seed.txt and
+// /srv/app/secret.txt, ENV NVIDIA_VISIBLE_DEVICES=all and VOLUME /data,
+// as a hostile or careless image might have. It is removed on cleanup.
+func fixtureImage(t *testing.T) string {
+	t.Helper()
+	cli := testkit.Docker(t)
+	base := testkit.TestImage(t)
+	ctx := testkit.Context(t, time.Minute)
+	script := `for d in /output /input /data /srv/app; do mkdir -p $d && echo secret > $d/secret.txt; done; cp /data/secret.txt /data/seed.txt`
+	c, err := cli.ContainerCreate(ctx, &container.Config{Image: base, Cmd: []string{"sh", "-c", script}}, nil, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = cli.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true}) }()
+	if err := cli.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitC, errC := cli.ContainerWait(ctx, c.ID, container.WaitConditionNotRunning)
+	select {
+	case <-waitC:
+	case err := <-errC:
+		t.Fatal(err)
+	}
+	ref := "kinetic-test/fixture:" + newJobID(t).String()[:12]
+	if _, err := cli.ContainerCommit(ctx, c.ID, container.CommitOptions{Reference: ref,
+		Changes: []string{"ENV NVIDIA_VISIBLE_DEVICES=all", "VOLUME /data"}}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_, _ = cli.ImageRemove(context.Background(), ref, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
+	return ref
+}
+
+// TestImageVolumesAreTmpfs checks that an image-declared VOLUME becomes a
+// size-capped, empty tmpfs rather than an unwatched anonymous volume, and
+// that the image's NVIDIA_VISIBLE_DEVICES=all is overridden.
+func TestImageVolumesAreTmpfs(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, EngineOptions{WorkTmpfsMB: 1})
+	ctx := testkit.Context(t, time.Minute)
+	s := h.spec(`echo nv=$NVIDIA_VISIBLE_DEVICES
+cat /data/seed.txt 2>/dev/null || echo seed=absent
+grep -q '^tmpfs /data ' /proc/mounts && echo data=tmpfs
+dd if=/dev/zero of=/data/big bs=1k count=2048 2>/dev/null && echo data=unbounded || echo data=capped
+sleep 60`)
+	s.Image = fixtureImage(t)
+	var log eventLog
+	job, insp := h.startInspect(ctx, s, RunOptions{OnEvent: log.on})
+	if insp.HostConfig.Tmpfs["/data"] == "" {
+		t.Errorf("no tmpfs for /data: %v", insp.HostConfig.Tmpfs)
+	}
+	var vols []string
+	for _, m := range insp.Mounts {
+		if m.Type == mount.TypeVolume {
+			vols = append(vols, m.Destination)
+		}
+	}
+	slices.Sort(vols)
+	if !slices.Equal(vols, []string{InputDir, DefaultOutputPath}) {
+		t.Errorf("volumes %v, want only /input and /output", vols)
+	}
+	waited := make(chan error, 1)
+	go func() { _, err := job.Wait(ctx); waited <- err }()
+	deadline := time.Now().Add(20 * time.Second)
+	for strings.Count(log.text(), "data=") < 2 && time.Now().Before(deadline) {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err := h.e.Preempt(job.ID(), "test over"); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-waited; err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"nv=void\n", "seed=absent", "data=tmpfs", "data=capped"} {
+		if !strings.Contains(log.text(), want) {
+			t.Errorf("log lacks %q:\n%s", want, log.text())
+		}
+	}
 }

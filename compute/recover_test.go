@@ -37,7 +37,7 @@ func TestRecoverAfterRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A labelled container of a job nobody knows about.
-	orphanCfg, orphanHost, _ := first.sandboxConfig(newJobID(t), h.spec("sleep 60"), nil)
+	orphanCfg, orphanHost, _ := first.sandboxConfig(newJobID(t), h.spec("sleep 60"), sandboxParams{})
 	orphan, err := cli.ContainerCreate(ctx, orphanCfg, orphanHost, nil, nil, "")
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -62,6 +63,7 @@ type Engine struct {
 
 	mu      sync.Mutex
 	running map[JobID]*Job
+	sizer   volumeSizer
 }
 
 // NewEngine returns an engine over a Docker client and the app's database.
@@ -100,6 +102,9 @@ var (
 	ErrEgressNotAllowed = errors.New("network egress not allowed by provider")
 	ErrGPUAssignment    = errors.New("GPU assignment does not match the spec")
 	ErrJobExists        = errors.New("job already exists")
+	// ErrUnsupportedImage: the image cannot be sandboxed (it declares "/"
+	// as a VOLUME).
+	ErrUnsupportedImage = errors.New("image not supported by the sandbox")
 	// ErrGPURuntimeMissing: the engine cannot hand GPUs to containers (no
 	// NVIDIA Container Toolkit).
 	ErrGPURuntimeMissing = errors.New("no NVIDIA GPU support in the Docker engine")
@@ -124,12 +129,13 @@ func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions
 	if err := e.checkStart(id, spec, opts); err != nil {
 		return nil, err
 	}
-	digest, err := e.resolveImage(ctx, spec)
+	img, err := e.resolveImage(ctx, spec)
 	if err != nil {
 		return nil, err
 	}
+	digest := img.digest
 	rec := JobRecord{ID: id, Spec: spec, SpecHash: spec.Hash(), State: StateCreated, ImageDigest: digest, GPUUUIDs: opts.GPUUUIDs, Created: e.opts.Now()}
-	cfg, host, netCfg := e.sandboxConfig(id, spec, opts.GPUUUIDs)
+	cfg, host, netCfg := e.sandboxConfig(id, spec, sandboxParams{GPUUUIDs: opts.GPUUUIDs, ImageVolumes: img.volumes})
 	created, err := e.cli.ContainerCreate(ctx, cfg, host, netCfg, nil, "kinetic-job-"+id.String())
 	if err != nil {
 		return nil, fmt.Errorf("create container for job %s: %w", id, err)
@@ -166,29 +172,51 @@ func (e *Engine) checkStart(id JobID, spec Spec, opts RunOptions) error {
 	return nil
 }
 
+// imageFacts is what Start needs to know about a job's image.
+type imageFacts struct {
+	// digest is recorded as the job's ImageDigest.
+	digest string
+	// volumes are the paths the image declares as VOLUMEs, sorted.
+	volumes []string
+}
+
 // resolveImage checks that the image is present (no pulls happen here) and
 // returns the digest to record: the pinned digest if the spec has one (it
 // must match a repo digest or the image id), else a repo digest, else the
-// image id.
-func (e *Engine) resolveImage(ctx context.Context, spec Spec) (string, error) {
+// image id; and the image's declared volumes.
+func (e *Engine) resolveImage(ctx context.Context, spec Spec) (imageFacts, error) {
 	img, err := e.cli.ImageInspect(ctx, spec.Image)
 	if cerrdefs.IsNotFound(err) {
-		return "", fmt.Errorf("%w: %s", ErrImageMissing, spec.Image)
+		return imageFacts{}, fmt.Errorf("%w: %s", ErrImageMissing, spec.Image)
 	}
 	if err != nil {
-		return "", fmt.Errorf("inspect image %s: %w", spec.Image, err)
+		return imageFacts{}, fmt.Errorf("inspect image %s: %w", spec.Image, err)
 	}
-	if want := spec.Digest(); want != "" {
+	var facts imageFacts
+	if img.Config != nil {
+		for v := range img.Config.Volumes {
+			clean := path.Clean("/" + v)
+			if clean == "/" {
+				return imageFacts{}, fmt.Errorf("%w: %s declares the root directory as a VOLUME", ErrUnsupportedImage, spec.Image)
+			}
+			facts.volumes = append(facts.volumes, clean)
+		}
+		slices.Sort(facts.volumes)
+		facts.volumes = slices.Compact(facts.volumes)
+	}
+	switch want := spec.Digest(); {
+	case want != "":
 		ok := img.ID == want || slices.ContainsFunc(img.RepoDigests, func(rd string) bool { return strings.HasSuffix(rd, "@"+want) })
 		if !ok {
-			return "", fmt.Errorf("%w: %s is %s", ErrDigestMismatch, spec.Image, img.ID)
+			return imageFacts{}, fmt.Errorf("%w: %s is %s", ErrDigestMismatch, spec.Image, img.ID)
 		}
-		return want, nil
+		facts.digest = want
+	case len(img.RepoDigests) > 0:
+		facts.digest = img.RepoDigests[0]
+	default:
+		facts.digest = img.ID
 	}
-	if len(img.RepoDigests) > 0 {
-		return img.RepoDigests[0], nil
-	}
-	return img.ID, nil
+	return facts, nil
 }
 
 // prepareAndStart hands /output to the job user, copies the input in,

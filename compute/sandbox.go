@@ -34,9 +34,19 @@ const (
 	InputDir = "/input"
 )
 
+// sandboxParams are the inputs of sandboxConfig besides the spec.
+type sandboxParams struct {
+	// GPUUUIDs are the GPUs assigned to the job.
+	GPUUUIDs []string
+	// ImageVolumes are the clean absolute paths the image declares as
+	// VOLUMEs (see imageVolumeTmpfs).
+	ImageVolumes []string
+}
+
 // sandboxConfig builds the container and host configuration of a job.
 // Only fields that Docker API 1.41 honours are used.
-func (e *Engine) sandboxConfig(id JobID, spec Spec, gpuUUIDs []string) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
+func (e *Engine) sandboxConfig(id JobID, spec Spec, p sandboxParams) (*container.Config, *container.HostConfig, *network.NetworkingConfig) {
+	gpuUUIDs := p.GPUUUIDs
 	cfg := &container.Config{
 		Image:      spec.Image,
 		Cmd:        spec.Command,
@@ -58,10 +68,7 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, gpuUUIDs []string) (*contain
 		CapDrop:        []string{"ALL"},
 		SecurityOpt:    []string{"no-new-privileges"},
 		IpcMode:        "private",
-		Tmpfs: map[string]string{
-			WorkDir: fmt.Sprintf("rw,nosuid,nodev,size=%dm,uid=%d,gid=%d,mode=0700", e.opts.WorkTmpfsMB, jobUID, jobGID),
-			"/tmp":  fmt.Sprintf("rw,nosuid,nodev,size=%dm,mode=1777", e.opts.WorkTmpfsMB),
-		},
+		Tmpfs:          e.tmpfsMounts(spec, p.ImageVolumes),
 		Mounts: []mount.Mount{
 			{Type: mount.TypeVolume, Target: spec.Outputs},
 			{Type: mount.TypeVolume, Target: InputDir},
@@ -81,6 +88,30 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, gpuUUIDs []string) (*contain
 		}}
 	}
 	return cfg, host, &network.NetworkingConfig{}
+}
+
+// tmpfsMounts returns the size-capped tmpfs mounts of a job: /work, /tmp
+// and one per image-declared VOLUME. Docker would back each declared
+// VOLUME with an anonymous volume on the provider's disk, pre-filled from
+// the image and watched by nobody, so a job could fill the disk through
+// it; a tmpfs at the same path stops Docker from creating that volume.
+// Such paths therefore start empty (the image's files there are not
+// copied in), hold at most WorkTmpfsMB and count against the job's memory
+// limit. Declared paths that coincide with the job's own mounts are left
+// to those mounts.
+func (e *Engine) tmpfsMounts(spec Spec, imageVolumes []string) map[string]string {
+	work := fmt.Sprintf("rw,nosuid,nodev,size=%dm,uid=%d,gid=%d,mode=0700", e.opts.WorkTmpfsMB, jobUID, jobGID)
+	m := map[string]string{
+		WorkDir: work,
+		"/tmp":  fmt.Sprintf("rw,nosuid,nodev,size=%dm,mode=1777", e.opts.WorkTmpfsMB),
+	}
+	for _, v := range imageVolumes {
+		if _, taken := m[v]; taken || v == spec.Outputs || v == InputDir {
+			continue
+		}
+		m[v] = work
+	}
+	return m
 }
 
 // minLogFileBytes is the smallest json-file log the engine keeps per job.

@@ -36,7 +36,7 @@ func TestSandboxConfig(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			cfg, host, _ := c.e.sandboxConfig(id, s, c.gpus)
+			cfg, host, _ := c.e.sandboxConfig(id, s, sandboxParams{GPUUUIDs: c.gpus})
 			if cfg.User != JobUser || cfg.WorkingDir != WorkDir || cfg.Labels[LabelJob] != id.String() || cfg.Labels[LabelInstance] != store.Instance() {
 				t.Errorf("config %+v", cfg)
 			}
