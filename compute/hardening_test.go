@@ -163,3 +163,28 @@ sleep 60`)
 		}
 	}
 }
+
+// TestVolumesStartEmpty checks that the output and input volumes are not
+// pre-filled with the image's files at their paths (NoCopy): an image with
+// /output/secret.txt and /input/secret.txt must not hand them out.
+func TestVolumesStartEmpty(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, EngineOptions{})
+	ctx := testkit.Context(t, time.Minute)
+	s := h.spec(`echo output=[$(ls -A /output)] input=[$(ls -A /input)]`)
+	s.Image = fixtureImage(t)
+	res, log, err := h.run(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(log.text(), "output=[] input=[]") {
+		t.Errorf("volumes not empty: %s", log.text())
+	}
+	raw, err := os.ReadFile(res.OutputTar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files := fileHashes(t, raw); len(files) != 0 {
+		t.Errorf("output carries the image's files: %v", files)
+	}
+}

@@ -2,7 +2,6 @@ package compute
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -23,7 +22,9 @@ const (
 // Policy is the provider's rule set. The zero value accepts any image for
 // up to MaxJobSeconds (unlimited when 0), one job per GPU, no egress.
 type Policy struct {
-	// AllowedImagePrefixes lists accepted image prefixes; empty allows all.
+	// AllowedImagePrefixes lists accepted image prefixes, matched on the
+	// normalised reference at path boundaries (see imageAllowed); empty
+	// allows all.
 	AllowedImagePrefixes []string `json:"allowedImagePrefixes,omitempty"`
 	// MaxJobSeconds caps a job's maxSeconds; 0 means no cap beyond the spec's.
 	MaxJobSeconds int64 `json:"maxJobSeconds,omitempty"`
@@ -101,7 +102,7 @@ func (p Policy) Admit(spec Spec, s State) Decision {
 	if ok, why := p.Accepting(s); !ok {
 		return Decision{Reason: why}
 	}
-	if len(p.AllowedImagePrefixes) > 0 && !slices.ContainsFunc(p.AllowedImagePrefixes, func(pre string) bool { return strings.HasPrefix(spec.Image, pre) }) {
+	if len(p.AllowedImagePrefixes) > 0 && !imageAllowed(spec.Image, p.AllowedImagePrefixes) {
 		return Decision{Reason: fmt.Sprintf("image %s is not in the allowed list", spec.Image)}
 	}
 	if p.MaxJobSeconds > 0 && spec.MaxSeconds > p.MaxJobSeconds {

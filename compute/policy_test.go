@@ -151,3 +151,56 @@ func TestForeignTracker(t *testing.T) {
 		}
 	}
 }
+
+func TestImageAllowed(t *testing.T) {
+	digest := "sha256:" + strings.Repeat("ab", 32)
+	cases := []struct {
+		image, prefix string
+		want          bool
+	}{
+		{"pytorch/pytorch:2.3", "pytorch/pytorch", true},
+		{"pytorch/pytorch", "pytorch/pytorch", true},
+		{"pytorch/pytorch@" + digest, "pytorch/pytorch", true},
+		{"docker.io/pytorch/pytorch:2.3", "pytorch/pytorch", true},
+		{"pytorch/pytorch-x:1", "pytorch/pytorch", false},
+		{"pytorch/pytorchx", "pytorch/pytorch", false},
+		{"pytorch/pytorch/sub:1", "pytorch/pytorch", true},
+		{"ubuntu", "docker.io/library/ubuntu", true},
+		{"docker.io/library/ubuntu:22.04", "ubuntu", true},
+		{"library/ubuntu", "ubuntu", true},
+		{"ubuntu-evil", "ubuntu", false},
+		{"evil/ubuntu", "ubuntu", false},
+		{"ghcr.io/lab/train:1", "ghcr.io/lab/", true},
+		{"ghcr.io/lab/train:1", "ghcr.io/lab", true},
+		{"ghcr.io/labx/train:1", "ghcr.io/lab/", false},
+		{"ghcr.io/labx/train:1", "ghcr.io/lab", false},
+		{"ghcr.io.evil.com/lab/train", "ghcr.io/lab", false},
+		{"ghcr.io/anything:1", "ghcr.io/", true},
+		{"ghcr.io.evil.com/x", "ghcr.io/", false},
+		{"localhost:5000/x", "localhost:5000/", true},
+		{"localhost:5001/x", "localhost:5000/", false},
+		{"ubuntu", "library/", true},
+		{"evil/ubuntu", "library/", false},
+		{"pytorch/pytorch:2.3", "pytorch/", true},
+		{"pytorchx/pytorch:2.3", "pytorch/", false},
+		{"pytorch:2.3", "pytorch/", false},
+		{"ubuntu:22.04", "ubuntu:22.04", true},
+		{"ubuntu:24.04", "ubuntu:22.04", false},
+		{"ubuntu", "", false},
+		{"ubuntu", "NOT A REF", false},
+		{"NOT A REF", "ubuntu", false},
+	}
+	for _, c := range cases {
+		t.Run(c.image+" vs "+c.prefix, func(t *testing.T) {
+			if got := imageAllowed(c.image, []string{c.prefix}); got != c.want {
+				t.Fatalf("imageAllowed(%q, %q) = %v, want %v", c.image, c.prefix, got, c.want)
+			}
+		})
+	}
+	// Admit uses the same matching.
+	s := jobSpec(0, 0, 60)
+	s.Image = "pytorch/pytorch-x:1"
+	if d := (Policy{AllowedImagePrefixes: []string{"pytorch/pytorch"}}).Admit(s, State{Now: monday10}); d.Accept {
+		t.Fatalf("admitted %s: %+v", s.Image, d)
+	}
+}

@@ -69,9 +69,11 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, p sandboxParams) (*container
 		SecurityOpt:    []string{"no-new-privileges"},
 		IpcMode:        "private",
 		Tmpfs:          e.tmpfsMounts(spec, p.ImageVolumes),
+		// NoCopy: Docker would otherwise pre-fill a fresh volume with the
+		// image's files at its path, which collection would hand out.
 		Mounts: []mount.Mount{
-			{Type: mount.TypeVolume, Target: spec.Outputs},
-			{Type: mount.TypeVolume, Target: InputDir},
+			{Type: mount.TypeVolume, Target: spec.Outputs, VolumeOptions: &mount.VolumeOptions{NoCopy: true}},
+			{Type: mount.TypeVolume, Target: InputDir, VolumeOptions: &mount.VolumeOptions{NoCopy: true}},
 		},
 		Resources: container.Resources{
 			Memory:     mem,

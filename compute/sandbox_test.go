@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
 
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
@@ -20,7 +21,7 @@ func TestSandboxConfig(t *testing.T) {
 		o.defaults()
 		return &Engine{store: store, opts: o}
 	}
-	s := Spec{Version: 1, Image: "img:1", MaxSeconds: 10, CPUs: 1.5, MemoryMB: 100, Network: NetworkEgress, Outputs: "/results", GPUs: 1, Env: map[string]string{"B": "2", "A": "1"}}
+	s := Spec{Version: 1, Image: "img:1", MaxSeconds: 10, CPUs: 1.5, MemoryMB: 100, Network: NetworkEgress, Outputs: "/output/results", GPUs: 1, Env: map[string]string{"B": "2", "A": "1"}}
 	id := JobID{0xab}
 	cases := []struct {
 		name    string
@@ -51,8 +52,13 @@ func TestSandboxConfig(t *testing.T) {
 			if r.Memory != 100<<20 || r.MemorySwap != r.Memory || r.NanoCPUs != 1_500_000_000 || r.PidsLimit == nil || *r.PidsLimit != 256 {
 				t.Errorf("resources %+v", r)
 			}
-			if host.Tmpfs[WorkDir] == "" || len(host.Mounts) != 2 || host.Mounts[0].Target != "/results" {
+			if host.Tmpfs[WorkDir] == "" || len(host.Mounts) != 2 || host.Mounts[0].Target != "/output/results" || host.Mounts[1].Target != InputDir {
 				t.Errorf("mounts %v %v", host.Tmpfs, host.Mounts)
+			}
+			for _, m := range host.Mounts {
+				if m.Type != mount.TypeVolume || m.VolumeOptions == nil || !m.VolumeOptions.NoCopy {
+					t.Errorf("mount %s is not a NoCopy volume: %+v", m.Target, m)
+				}
 			}
 			if len(c.gpus) == 0 && len(r.DeviceRequests) != 0 {
 				t.Errorf("device requests without GPUs: %+v", r.DeviceRequests)

@@ -67,7 +67,8 @@ type Spec struct {
 	MaxSeconds int64 `json:"maxSeconds"`
 	// Network is NetworkNone or NetworkEgress.
 	Network string `json:"network"`
-	// Outputs is the directory collected as the result, default /output.
+	// Outputs is the directory collected as the result: /output (the
+	// default) or a directory under it.
 	Outputs string `json:"outputs"`
 }
 
@@ -274,21 +275,17 @@ func (s Spec) validateNetwork() error {
 	return nil
 }
 
-// reservedPaths may not be used as the outputs directory.
-var reservedPaths = map[string]bool{"/proc": true, "/sys": true, "/dev": true, "/etc": true, "/work": true, "/input": true, "/tmp": true}
-
+// validateOutputs allows only DefaultOutputPath or a directory under it:
+// the outputs directory is an engine volume that collection copies out
+// through the root daemon, so any other path (/root, /app, /bin…) would
+// let a consumer read the image's files at that path on the provider.
 func (s Spec) validateOutputs() error {
 	p := s.Outputs
 	if !path.IsAbs(p) || path.Clean(p) != p || strings.ContainsAny(p, "\x00:") {
 		return specErr("outputs", ErrBadOutputPath, "%q is not a clean absolute path", p)
 	}
-	if p == "/" {
-		return specErr("outputs", ErrBadOutputPath, "%q is reserved", p)
-	}
-	for dir := p; dir != "/"; dir = path.Dir(dir) {
-		if reservedPaths[dir] {
-			return specErr("outputs", ErrBadOutputPath, "%q is reserved", p)
-		}
+	if p != DefaultOutputPath && !strings.HasPrefix(p, DefaultOutputPath+"/") {
+		return specErr("outputs", ErrBadOutputPath, "%q is not %s or a directory under it", p, DefaultOutputPath)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ func TestParseSpec(t *testing.T) {
 		want error // nil: accepted
 	}{
 		{"minimal", specJSON(""), nil},
-		{"full", specJSON(`"env":{"A_1":"x"},"gpus":1,"minVramMB":8000,"cpus":2.5,"memoryMB":4096,"network":"egress","outputs":"/results","input":"` + goodTar + `"`), nil},
+		{"full", specJSON(`"env":{"A_1":"x"},"gpus":1,"minVramMB":8000,"cpus":2.5,"memoryMB":4096,"network":"egress","outputs":"/output/results","input":"` + goodTar + `"`), nil},
 		{"digest pinned", []byte(`{"version":1,"image":"ghcr.io/x/y@sha256:` + strings.Repeat("a", 64) + `","maxSeconds":5}`), nil},
 		{"unknown field", specJSON(`"privileged":true`), ErrSpecSyntax},
 		{"trailing data", append(specJSON(""), []byte(`{}`)...), ErrSpecSyntax},
@@ -78,6 +78,13 @@ func TestParseSpec(t *testing.T) {
 		{"outputs root", specJSON(`"outputs":"/"`), ErrBadOutputPath},
 		{"outputs unclean", specJSON(`"outputs":"/a/../b"`), ErrBadOutputPath},
 		{"outputs under proc", specJSON(`"outputs":"/proc/x"`), ErrBadOutputPath},
+		{"outputs /bin", specJSON(`"outputs":"/bin"`), ErrBadOutputPath},
+		{"outputs /root", specJSON(`"outputs":"/root"`), ErrBadOutputPath},
+		{"outputs /app/data", specJSON(`"outputs":"/app/data"`), ErrBadOutputPath},
+		{"outputs sibling of /output", specJSON(`"outputs":"/outputs"`), ErrBadOutputPath},
+		{"outputs /output itself", specJSON(`"outputs":"/output"`), nil},
+		{"outputs under /output", specJSON(`"outputs":"/output/a/b"`), nil},
+		{"outputs /output/..", specJSON(`"outputs":"/output/.."`), ErrBadOutputPath},
 		{"input not base64", specJSON(`"input":"!!"`), ErrSpecSyntax},
 		{"input not tar", specJSON(`"input":"` + base64.StdEncoding.EncodeToString([]byte("hello")) + `"`), ErrUnsafeInput},
 		{"input traversal", specJSON(`"input":"` + tarWith(t, tar.Header{Name: "../etc/passwd", Typeflag: tar.TypeReg}) + `"`), ErrUnsafeInput},
