@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
@@ -53,7 +54,12 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, p sandboxParams) (*container
 		Env:        envList(spec.Env, gpuUUIDs),
 		User:       JobUser,
 		WorkingDir: WorkDir,
-		Labels:     map[string]string{LabelJob: id.String(), LabelSpecHash: fmt.Sprintf("%x", spec.Hash()), LabelInstance: e.store.Instance()},
+		Labels: map[string]string{
+			LabelJob:      id.String(),
+			LabelSpecHash: fmt.Sprintf("%x", spec.Hash()),
+			LabelInstance: e.store.Instance(),
+			LabelDeadline: strconv.FormatInt(e.opts.Now().Add(time.Duration(spec.MaxSeconds)*time.Second+deadlineSlack).Unix(), 10),
+		},
 	}
 	netMode := container.NetworkMode("none")
 	if spec.Network == NetworkEgress && e.opts.AllowEgress {

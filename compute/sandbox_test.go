@@ -2,7 +2,9 @@ package compute
 
 import (
 	"slices"
+	"strconv"
 	"testing"
+	"time"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
@@ -16,8 +18,9 @@ func TestSandboxConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	created := time.Unix(1_800_000_000, 0)
 	mk := func(allowEgress bool) *Engine {
-		o := EngineOptions{AllowEgress: allowEgress}
+		o := EngineOptions{AllowEgress: allowEgress, Now: func() time.Time { return created }}
 		o.defaults()
 		return &Engine{store: store, opts: o}
 	}
@@ -40,6 +43,10 @@ func TestSandboxConfig(t *testing.T) {
 			cfg, host, _ := c.e.sandboxConfig(id, s, sandboxParams{GPUUUIDs: c.gpus})
 			if cfg.User != JobUser || cfg.WorkingDir != WorkDir || cfg.Labels[LabelJob] != id.String() || cfg.Labels[LabelInstance] != store.Instance() {
 				t.Errorf("config %+v", cfg)
+			}
+			// The deadline label: creation + maxSeconds (10) + deadlineSlack.
+			if got, want := cfg.Labels[LabelDeadline], strconv.FormatInt(created.Add(10*time.Second+deadlineSlack).Unix(), 10); got != want {
+				t.Errorf("deadline label %q, want %q", got, want)
 			}
 			if want := append([]string{"A=1", "B=2"}, c.nvidia...); !slices.Equal(cfg.Env, want) {
 				t.Errorf("env %q, want %q", cfg.Env, want)
