@@ -116,7 +116,7 @@ func (j *Job) emit(ev Event) {
 
 // Wait streams the logs, enforces the deadline, waits for the container
 // to exit (killing it at the deadline or when ctx is cancelled), collects
-// and hashes the output, removes the container and records the result.
+// and hashes the output, records the result and then removes the container.
 // On an oversize output it returns the result with OutputRefused set and
 // an error wrapping ErrOutputTooLarge.
 func (j *Job) Wait(ctx context.Context) (Result, error) {
@@ -137,8 +137,8 @@ func (j *Job) Wait(ctx context.Context) (Result, error) {
 	stopWatch()
 	outputKilled := <-overflow
 	if err != nil {
-		e.removeContainer(ctx, cid)
 		e.fail(j.rec.ID, err.Error())
+		e.removeContainer(ctx, cid)
 		return Result{}, err
 	}
 	select { // the log stream ends when the container does
@@ -158,14 +158,19 @@ func (j *Job) Wait(ctx context.Context) (Result, error) {
 	} else {
 		outErr = j.collectOutput(cleanup, &res)
 	}
-	e.removeContainer(cleanup, cid)
+	// The record is final before the container goes: a crash in between
+	// leaves a finished job and a container that Recover just removes,
+	// never a lost result.
 	if outErr != nil && !errors.Is(outErr, ErrOutputTooLarge) {
 		e.fail(j.rec.ID, outErr.Error())
+		e.removeContainer(cleanup, cid)
 		return res, outErr
 	}
 	if _, err := e.store.update(j.rec.ID, func(r *JobRecord) { r.State, r.Result = StateFinished, &res }); err != nil {
+		// Keep the container: Recover resumes the job and collects again.
 		return res, err
 	}
+	e.removeContainer(cleanup, cid)
 	j.emit(Event{Kind: EventFinished, Result: &res})
 	return res, outErr
 }

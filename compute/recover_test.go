@@ -9,6 +9,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
 
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
@@ -116,5 +117,70 @@ func TestResumeEnforcesStoredDeadline(t *testing.T) {
 	}
 	if waited := time.Since(begin); waited > 2500*time.Millisecond {
 		t.Fatalf("waited %v after resume, deadline was ~1.5 s away", waited)
+	}
+}
+
+// crashBeforeRemove is a Docker client whose ContainerRemove records the
+// stored state of the job at that moment and then does nothing, as if the
+// app died just before removing the container.
+type crashBeforeRemove struct {
+	client.APIClient
+	store *JobStore
+	id    JobID
+	seen  []JobState
+	res   []*Result
+}
+
+func (c *crashBeforeRemove) ContainerRemove(context.Context, string, container.RemoveOptions) error {
+	rec, _ := c.store.Get(c.id)
+	c.seen, c.res = append(c.seen, rec.State), append(c.res, rec.Result)
+	return nil
+}
+
+// TestFinishedBeforeRemoved checks that a job's result is stored before its
+// container is removed, and that Recover then only removes the leftover.
+func TestFinishedBeforeRemoved(t *testing.T) {
+	t.Parallel()
+	cli := testkit.Docker(t)
+	db := testkit.DB(t)
+	outDir := t.TempDir()
+	ctx := testkit.Context(t, time.Minute)
+	crash := &crashBeforeRemove{APIClient: cli, id: newJobID(t)}
+	first, err := NewEngine(crash, db, EngineOptions{OutputDir: outDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crash.store = first.Store()
+	h := &harness{t: t, e: first, image: testkit.TestImage(t)}
+	var cid string
+	res, err := first.Run(ctx, crash.id, h.spec(`echo kept > /output/r.txt`), RunOptions{OnEvent: func(ev Event) {
+		if ev.Kind == EventCreated {
+			cid = ev.ContainerID
+		}
+	}})
+	if err != nil || res.OutputTar == "" {
+		t.Fatalf("run: %+v, %v", res, err)
+	}
+	if len(crash.seen) != 1 || crash.seen[0] != StateFinished || crash.res[0] == nil || crash.res[0].OutputSHA256 != res.OutputSHA256 {
+		t.Fatalf("at removal the job was %v with result %+v; want finished with the result", crash.seen, crash.res)
+	}
+
+	second, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := second.Recover(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(rep.Removed, []string{cid}) || len(rep.Failed)+len(rep.Resumable) != 0 {
+		t.Fatalf("recovery %+v, want only %s removed", rep, short(cid))
+	}
+	if _, err := cli.ContainerInspect(ctx, cid); !cerrdefs.IsNotFound(err) {
+		t.Fatalf("leftover container still present: %v", err)
+	}
+	rec, err := second.Store().Get(crash.id)
+	if err != nil || rec.State != StateFinished || rec.Result == nil || rec.Result.OutputSHA256 != res.OutputSHA256 {
+		t.Fatalf("stored %+v, %v", rec, err)
 	}
 }
