@@ -23,6 +23,10 @@ type EngineInfo struct {
 	NvidiaRuntime bool
 	// Runtimes lists the registered OCI runtimes, sorted.
 	Runtimes []string
+	// EgressIsolation says what egress jobs can and cannot reach
+	// (EgressLimitations): the app isolates them from each other, not
+	// from the host or the LAN.
+	EgressIsolation string
 }
 
 // EngineUnreachableError reports that the Docker daemon did not answer.
@@ -75,6 +79,7 @@ func EngineStatus(ctx context.Context, cli client.APIClient) (EngineInfo, error)
 		ClientAPIVersion: cli.ClientVersion(),
 		OS:               v.Os,
 		Arch:             v.Arch,
+		EgressIsolation:  EgressLimitations,
 	}
 	for name := range info.Runtimes {
 		out.Runtimes = append(out.Runtimes, name)

@@ -11,6 +11,8 @@ import (
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
@@ -187,4 +189,111 @@ func TestVolumesStartEmpty(t *testing.T) {
 	if files := fileHashes(t, raw); len(files) != 0 {
 		t.Errorf("output carries the image's files: %v", files)
 	}
+}
+
+// listener starts a plain container on netName that accepts one TCP
+// connection on port 8080 and returns its address on that network.
+func listener(t *testing.T, netName string) string {
+	t.Helper()
+	cli := testkit.Docker(t)
+	ctx := testkit.Context(t, time.Minute)
+	c, err := cli.ContainerCreate(ctx, &container.Config{Image: testkit.TestImage(t), Cmd: []string{"nc", "-l", "-p", "8080"}},
+		&container.HostConfig{NetworkMode: container.NetworkMode(netName)}, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cli.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	})
+	if err := cli.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	insp, err := cli.ContainerInspect(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ep := insp.NetworkSettings.Networks[netName]
+	if ep == nil || ep.IPAddress == "" {
+		t.Fatalf("listener has no address on %s: %+v", netName, insp.NetworkSettings.Networks)
+	}
+	return ep.IPAddress
+}
+
+// TestEgressNetwork checks that egress jobs run on the kinetic-egress
+// network, created idempotently with inter-container traffic disabled, and
+// that a job there cannot reach another container on it, while the same
+// probe does reach a container on the default bridge.
+func TestEgressNetwork(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, EngineOptions{AllowEgress: true})
+	ctx := testkit.Context(t, time.Minute)
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() { errs <- h.e.ensureEgressNetwork(ctx) }()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := h.e.cli.NetworkInspect(ctx, EgressNetwork, network.InspectOptions{})
+	if err != nil || n.Driver != "bridge" || n.Options[optICC] != "false" {
+		t.Fatalf("network %+v, %v", n, err)
+	}
+	cases := []struct {
+		name, listenOn, want string
+		probe                func(script string) Spec
+	}{
+		{"peer on kinetic-egress", EgressNetwork, "peer=unreachable", func(script string) Spec {
+			s := h.spec(script)
+			s.Network = NetworkEgress
+			return s
+		}},
+	}
+	for _, c := range cases {
+		ip := listener(t, c.listenOn)
+		res, log, err := h.run(ctx, c.probe(`nc -w 2 `+ip+` 8080 </dev/null && echo peer=reachable || echo peer=unreachable`))
+		if err != nil || !strings.Contains(log.text(), c.want) {
+			t.Errorf("%s: err %v, result %+v, log %q", c.name, err, res, log.text())
+		}
+	}
+	// The control: the same probe, as a plain container on the default
+	// bridge, reaches a listener there, so "unreachable" above is the
+	// network's doing.
+	ip := listener(t, "bridge")
+	if out := probeOnBridge(t, ip); !strings.Contains(out, "peer=reachable") {
+		t.Fatalf("control probe on the default bridge: %q", out)
+	}
+}
+
+// probeOnBridge runs the nc probe in a plain container on the default bridge.
+func probeOnBridge(t *testing.T, ip string) string {
+	t.Helper()
+	cli := testkit.Docker(t)
+	ctx := testkit.Context(t, time.Minute)
+	c, err := cli.ContainerCreate(ctx, &container.Config{Image: testkit.TestImage(t),
+		Cmd: []string{"sh", "-c", `nc -w 2 ` + ip + ` 8080 </dev/null && echo peer=reachable || echo peer=unreachable`}}, nil, nil, nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = cli.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
+	}()
+	if err := cli.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitC, errC := cli.ContainerWait(ctx, c.ID, container.WaitConditionNotRunning)
+	select {
+	case <-waitC:
+	case err := <-errC:
+		t.Fatal(err)
+	}
+	rc, err := cli.ContainerLogs(ctx, c.ID, container.LogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	var out strings.Builder
+	_, _ = stdcopy.StdCopy(&out, &out, rc)
+	return out.String()
 }

@@ -22,7 +22,8 @@ import (
 type EngineOptions struct {
 	// OutputDir receives one "<job id>.tar" per job (required).
 	OutputDir string
-	// AllowEgress lets jobs that ask for network "egress" have it.
+	// AllowEgress lets jobs that ask for network "egress" have it, on
+	// EgressNetwork (see EgressLimitations).
 	AllowEgress bool
 	// PidsLimit caps processes per container (default 256).
 	PidsLimit int64
@@ -64,6 +65,7 @@ type Engine struct {
 	mu      sync.Mutex
 	running map[JobID]*Job
 	sizer   volumeSizer
+	netMu   sync.Mutex // serialises ensureEgressNetwork
 }
 
 // NewEngine returns an engine over a Docker client and the app's database.
@@ -132,6 +134,11 @@ func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions
 	img, err := e.resolveImage(ctx, spec)
 	if err != nil {
 		return nil, err
+	}
+	if spec.Network == NetworkEgress {
+		if err := e.ensureEgressNetwork(ctx); err != nil {
+			return nil, err
+		}
 	}
 	digest := img.digest
 	rec := JobRecord{ID: id, Spec: spec, SpecHash: spec.Hash(), State: StateCreated, ImageDigest: digest, GPUUUIDs: opts.GPUUUIDs, Created: e.opts.Now()}

@@ -63,7 +63,7 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, p sandboxParams) (*container
 	}
 	netMode := container.NetworkMode("none")
 	if spec.Network == NetworkEgress && e.opts.AllowEgress {
-		netMode = "bridge"
+		netMode = EgressNetwork
 	}
 	pids := e.opts.PidsLimit
 	mem := int64(spec.MemoryMB) << 20

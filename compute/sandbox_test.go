@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"testing"
@@ -34,7 +35,7 @@ func TestSandboxConfig(t *testing.T) {
 		nvidia  []string // the NVIDIA runtime variables, last in Env
 	}{
 		{"egress requested but not allowed", mk(false), nil, "none", []string{"NVIDIA_VISIBLE_DEVICES=void"}},
-		{"egress allowed", mk(true), nil, "bridge", []string{"NVIDIA_VISIBLE_DEVICES=void"}},
+		{"egress allowed", mk(true), nil, EgressNetwork, []string{"NVIDIA_VISIBLE_DEVICES=void"}},
 		{"with a GPU", mk(false), []string{"GPU-1"}, "none", []string{"NVIDIA_VISIBLE_DEVICES=GPU-1", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"}},
 		{"with two GPUs", mk(false), []string{"GPU-1", "GPU-2"}, "none", []string{"NVIDIA_VISIBLE_DEVICES=GPU-1,GPU-2", "NVIDIA_DRIVER_CAPABILITIES=compute,utility"}},
 	}
@@ -50,6 +51,12 @@ func TestSandboxConfig(t *testing.T) {
 			}
 			if want := append([]string{"A=1", "B=2"}, c.nvidia...); !slices.Equal(cfg.Env, want) {
 				t.Errorf("env %q, want %q", cfg.Env, want)
+			}
+			if lc := host.LogConfig; lc.Type != "json-file" || lc.Config["max-size"] != "1048576" || lc.Config["max-file"] != "1" {
+				t.Errorf("log config %+v", lc)
+			}
+			if cfg.Labels[LabelSpecHash] != fmt.Sprintf("%x", s.Hash()) {
+				t.Errorf("spec hash label %q", cfg.Labels[LabelSpecHash])
 			}
 			if host.NetworkMode != c.network || !host.ReadonlyRootfs || !slices.Equal(host.CapDrop, []string{"ALL"}) ||
 				!slices.Contains(host.SecurityOpt, "no-new-privileges") || host.Privileged {
