@@ -83,3 +83,45 @@ func TestSandboxConfig(t *testing.T) {
 		})
 	}
 }
+
+func TestLogConfigSize(t *testing.T) {
+	cases := []struct {
+		capBytes int64
+		want     string
+	}{
+		{1000, "1048576"},
+		{1 << 20, "4194304"},
+		{10 << 20, "41943040"},
+	}
+	for _, c := range cases {
+		lc := logConfig(c.capBytes)
+		if lc.Type != "json-file" || lc.Config["max-size"] != c.want || lc.Config["max-file"] != "1" {
+			t.Errorf("cap %d: %+v, want max-size %s", c.capBytes, lc, c.want)
+		}
+	}
+}
+
+func TestSandboxImageVolumes(t *testing.T) {
+	store, err := NewJobStore(testkit.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := EngineOptions{WorkTmpfsMB: 8}
+	o.defaults()
+	e := &Engine{store: store, opts: o}
+	s := Spec{Version: 1, Image: "img:1", MaxSeconds: 10, CPUs: 1, MemoryMB: 100, Network: NetworkNone, Outputs: DefaultOutputPath}
+	_, host, _ := e.sandboxConfig(JobID{1}, s, sandboxParams{ImageVolumes: []string{"/data", "/input", "/output", "/srv/x", "/tmp", "/work"}})
+	work := "rw,nosuid,nodev,size=8m,uid=65534,gid=65534,mode=0700"
+	want := map[string]string{WorkDir: work, "/tmp": "rw,nosuid,nodev,size=8m,mode=1777", "/data": work, "/srv/x": work}
+	if len(host.Tmpfs) != len(want) {
+		t.Fatalf("tmpfs %v, want %v", host.Tmpfs, want)
+	}
+	for k, v := range want {
+		if host.Tmpfs[k] != v {
+			t.Errorf("tmpfs %s = %q, want %q", k, host.Tmpfs[k], v)
+		}
+	}
+	if len(host.Mounts) != 2 || host.Mounts[0].Target != DefaultOutputPath || host.Mounts[1].Target != InputDir {
+		t.Errorf("mounts %+v", host.Mounts)
+	}
+}
