@@ -52,7 +52,8 @@ func TestSandboxConfig(t *testing.T) {
 			if want := append([]string{"A=1", "B=2"}, c.nvidia...); !slices.Equal(cfg.Env, want) {
 				t.Errorf("env %q, want %q", cfg.Env, want)
 			}
-			if lc := host.LogConfig; lc.Type != "json-file" || lc.Config["max-size"] != "1048576" || lc.Config["max-file"] != "1" {
+			// Four times the default 1 MiB log cap.
+			if lc := host.LogConfig; lc.Type != "json-file" || lc.Config["max-size"] != "4194304" || lc.Config["max-file"] != "1" {
 				t.Errorf("log config %+v", lc)
 			}
 			if cfg.Labels[LabelSpecHash] != fmt.Sprintf("%x", s.Hash()) {
