@@ -36,6 +36,7 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.Network == LocalNet && cfg.AlgodURL == "" {
 		go startLocalNet(ctx, cfg, realLocalNetApps{}, log)
 	}
+	go reapAtStart(ctx, connectDocker, log)
 	w, dash := newMainWindow(a, cfg, src)
 	go dash.Run(ctx, ui.DefaultRefreshInterval)
 	trayOK, reason := trayAvailable(ctx)

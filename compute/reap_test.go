@@ -9,15 +9,35 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
 
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
 
-// TestReapExpired runs on the real engine. It is not parallel: it reaps
-// every expired job container on the engine, and sequential tests run
-// while no parallel test of this package has containers.
+// ownContainers is a Docker client whose container list holds only the
+// containers a test made: other packages' tests share the engine and may
+// leave expired job containers of their own at any moment.
+type ownContainers struct {
+	client.APIClient
+	ids map[string]bool
+}
+
+func (o ownContainers) ContainerList(ctx context.Context, opts container.ListOptions) ([]container.Summary, error) {
+	all, err := o.APIClient.ContainerList(ctx, opts)
+	var out []container.Summary
+	for _, c := range all {
+		if o.ids[c.ID] {
+			out = append(out, c)
+		}
+	}
+	return out, err
+}
+
+// TestReapExpired runs on the real engine, over a view of the engine that
+// lists only the containers it made.
 func TestReapExpired(t *testing.T) {
-	cli := testkit.Docker(t)
+	engine := testkit.Docker(t)
+	cli := ownContainers{APIClient: engine, ids: map[string]bool{}}
 	image := testkit.TestImage(t)
 	ctx := testkit.Context(t, time.Minute)
 	now := time.Now()
@@ -28,6 +48,7 @@ func TestReapExpired(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		cli.ids[c.ID] = true
 		t.Cleanup(func() {
 			_ = cli.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
 		})
