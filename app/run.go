@@ -9,6 +9,9 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/NVIDIA/go-nvml/pkg/nvml"
+
+	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts/localnet"
 )
 
@@ -19,6 +22,7 @@ With no command, kinetic opens its window.
 
 Commands:
   localnet up|down|status|reset   manage the local development chain
+  gpus [--samples N]              detect NVIDIA GPUs and print their telemetry
   verify [flags] proof.json       check a proof-of-compute chain (offline; on-chain with --algod or --localnet)
   help                            show this text
 
@@ -34,6 +38,8 @@ type runner struct {
 	newLocalNet func(dir string, progress io.Writer) localNetManager
 	// apps deploys and finds the contracts on LocalNet.
 	apps localNetApps
+	// nvml opens the NVML library; compute.DefaultNVML when nil.
+	nvml func() nvml.Interface
 }
 
 // Run runs Kinetic with the command-line arguments args (without the
@@ -89,6 +95,12 @@ func (r runner) run(ctx context.Context, args []string) error {
 		return r.runLocalNet(ctx, cfg, rest[1:])
 	case "verify":
 		return r.runVerify(ctx, cfg.LocalNetDir, rest[1:])
+	case "gpus":
+		lib := r.nvml
+		if lib == nil {
+			lib = compute.DefaultNVML
+		}
+		return r.runGPUs(ctx, lib, rest[1:])
 	case "help":
 		var cfg Config
 		var network string
