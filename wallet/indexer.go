@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"errors"
@@ -20,8 +21,6 @@ const (
 	// DefaultIndexerMaxTransactions bounds the top-level transactions one
 	// Backfill reads before it gives up with ErrBackfillTooLarge.
 	DefaultIndexerMaxTransactions = 100_000
-	// maxGroupSize is the protocol's largest transaction group.
-	maxGroupSize = 16
 )
 
 // ErrBackfillTooLarge reports a back-fill that would read more transactions
@@ -59,15 +58,15 @@ func (b *IndexerBackfiller) Backfill(ctx context.Context, addr string, minRound,
 	if err != nil {
 		return nil, fmt.Errorf("wallet: indexer back-fill: address %q: %w", addr, err)
 	}
-	roots, err := b.search(ctx, addr, minRound, maxRound)
-	if err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(roots, func(x, y models.Transaction) int {
-		return cmp.Or(cmp.Compare(x.ConfirmedRound, y.ConfirmedRound), cmp.Compare(x.IntraRoundOffset, y.IntraRoundOffset))
+	budget := cmp.Or(b.MaxTransactions, DefaultIndexerMaxTransactions)
+	roots, err := b.list(ctx, &budget, func() *indexer.SearchForTransactions {
+		return b.Client.SearchForTransactions().AddressString(addr).MinRound(minRound).MaxRound(maxRound)
 	})
+	if err != nil {
+		return nil, fmt.Errorf("wallet: indexer back-fill %s rounds %d-%d: %w", addr, minRound, maxRound, err)
+	}
 	watch := map[types.Address]bool{a: true}
-	groups := map[string][]types.Transaction{}
+	rounds := map[uint64][]models.Transaction{}
 	seen := map[string]bool{}
 	var out []Entry
 	for _, m := range roots {
@@ -79,87 +78,89 @@ func (b *IndexerBackfiller) Backfill(ctx context.Context, addr string, minRound,
 		if err != nil {
 			return nil, fmt.Errorf("wallet: indexer back-fill: transaction %s: %w", m.Id, err)
 		}
-		group, err := b.group(ctx, m, tx, groups)
+		intra, group, err := b.place(ctx, &budget, m, tx, rounds)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("wallet: indexer back-fill: transaction %s: %w", m.Id, err)
 		}
-		network := cmp.Or(b.Network, m.GenesisId)
 		blk := &types.Block{BlockHeader: types.BlockHeader{
-			Round: types.Round(m.ConfirmedRound), TimeStamp: int64(m.RoundTime), GenesisID: network,
+			Round: types.Round(m.ConfirmedRound), TimeStamp: int64(m.RoundTime), GenesisID: cmp.Or(b.Network, m.GenesisId),
 		}}
 		x := extractor{watch: watch, labeler: b.Labeler, blk: blk}
-		out = x.visit(out, tx, ad, m.Id, int(m.IntraRoundOffset), nil, txnContext{group: group, outer: &tx})
+		out = x.visit(out, tx, ad, m.Id, intra, nil, txnContext{group: group, outer: &tx})
 	}
 	return out, nil
 }
 
-// search pages through the indexer's transactions involving addr (the
-// indexer returns the top-level transaction when addr is in an inner one).
-func (b *IndexerBackfiller) search(ctx context.Context, addr string, minRound, maxRound uint64) ([]models.Transaction, error) {
-	page := b.PageSize
-	if page == 0 {
-		page = DefaultIndexerPageSize
-	}
-	limit := b.MaxTransactions
-	if limit <= 0 {
-		limit = DefaultIndexerMaxTransactions
-	}
+// list pages through a transaction search, ordered by round and offset,
+// charging what it reads to budget (ErrBackfillTooLarge once exhausted).
+func (b *IndexerBackfiller) list(ctx context.Context, budget *int, search func() *indexer.SearchForTransactions) ([]models.Transaction, error) {
+	page := cmp.Or(b.PageSize, DefaultIndexerPageSize)
 	var out []models.Transaction
 	next := ""
 	for {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		q := b.Client.SearchForTransactions().AddressString(addr).MinRound(minRound).MaxRound(maxRound).Limit(page)
+		q := search().Limit(page)
 		if next != "" {
 			q = q.NextToken(next)
 		}
 		resp, err := q.Do(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("wallet: indexer back-fill %s rounds %d-%d: %w", addr, minRound, maxRound, err)
+			return nil, err
 		}
 		out = append(out, resp.Transactions...)
-		if len(out) > limit {
-			return nil, fmt.Errorf("%w: more than %d transactions for %s in rounds %d-%d",
-				ErrBackfillTooLarge, limit, addr, minRound, maxRound)
+		if *budget -= len(resp.Transactions); *budget < 0 {
+			return nil, fmt.Errorf("%w (%d)", ErrBackfillTooLarge, cmp.Or(b.MaxTransactions, DefaultIndexerMaxTransactions))
 		}
 		if resp.NextToken == "" || len(resp.Transactions) == 0 {
+			slices.SortStableFunc(out, func(x, y models.Transaction) int {
+				return cmp.Or(cmp.Compare(x.ConfirmedRound, y.ConfirmedRound), cmp.Compare(x.IntraRoundOffset, y.IntraRoundOffset))
+			})
 			return out, nil
 		}
 		next = resp.NextToken
 	}
 }
 
-// group returns the top-level group of m for labelling, fetching the other
-// members from the indexer (they need not involve addr); cache holds the
-// groups already fetched, by round and group id.
-func (b *IndexerBackfiller) group(ctx context.Context, m models.Transaction, tx types.Transaction, cache map[string][]types.Transaction) ([]types.Transaction, error) {
-	if len(m.Group) == 0 {
-		return []types.Transaction{tx}, nil
+// place returns m's position in its block's payset and its top-level group.
+// The indexer's intra-round-offset also counts the inner transactions of
+// earlier transactions, so unless m is the round's first, place lists the
+// round's top-level transactions (once per round, cached in rounds).
+func (b *IndexerBackfiller) place(ctx context.Context, budget *int, m models.Transaction, tx types.Transaction, rounds map[uint64][]models.Transaction) (int, []types.Transaction, error) {
+	if m.IntraRoundOffset == 0 && len(m.Group) == 0 {
+		return 0, []types.Transaction{tx}, nil
 	}
-	key := fmt.Sprintf("%d/%x", m.ConfirmedRound, m.Group)
-	if g, ok := cache[key]; ok {
-		return g, nil
-	}
-	resp, err := b.Client.SearchForTransactions().GroupID(m.Group).Round(m.ConfirmedRound).Limit(maxGroupSize).Do(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("wallet: indexer back-fill: group of %s: %w", m.Id, err)
-	}
-	members := resp.Transactions
-	slices.SortStableFunc(members, func(x, y models.Transaction) int { return cmp.Compare(x.IntraRoundOffset, y.IntraRoundOffset) })
-	g := make([]types.Transaction, 0, len(members))
-	for _, gm := range members {
-		gtx, _, err := fromIndexer(gm)
+	all, ok := rounds[m.ConfirmedRound]
+	if !ok {
+		var err error
+		all, err = b.list(ctx, budget, func() *indexer.SearchForTransactions {
+			return b.Client.SearchForTransactions().Round(m.ConfirmedRound)
+		})
 		if err != nil {
-			return nil, fmt.Errorf("wallet: indexer back-fill: group member %s: %w", gm.Id, err)
+			return 0, nil, fmt.Errorf("round %d: %w", m.ConfirmedRound, err)
 		}
-		g = append(g, gtx)
+		rounds[m.ConfirmedRound] = all
 	}
-	if !slices.ContainsFunc(members, func(gm models.Transaction) bool { return gm.Id == m.Id }) {
-		return nil, fmt.Errorf("wallet: indexer back-fill: group of %s does not contain it", m.Id)
+	intra := slices.IndexFunc(all, func(r models.Transaction) bool { return r.Id == m.Id })
+	if intra < 0 {
+		return 0, nil, fmt.Errorf("not among the transactions of round %d", m.ConfirmedRound)
 	}
-	cache[key] = g
-	return g, nil
+	if len(m.Group) == 0 {
+		return intra, []types.Transaction{tx}, nil
+	}
+	var group []types.Transaction
+	for _, r := range all {
+		if !bytes.Equal(r.Group, m.Group) {
+			continue
+		}
+		gtx, _, err := fromIndexer(r)
+		if err != nil {
+			return 0, nil, fmt.Errorf("group member %s: %w", r.Id, err)
+		}
+		group = append(group, gtx)
+	}
+	return intra, group, nil
 }
 
 // fromIndexer rebuilds, from an indexer transaction, the SDK transaction and

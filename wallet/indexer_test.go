@@ -223,7 +223,7 @@ func TestIndexerBackfillInnerAndRewards(t *testing.T) {
 	closeOut["note"] = []byte("bye")
 	closeOut["sender-rewards"], closeOut["close-rewards"], closeOut["closing-amount"] = 3, 7, 555
 	closeOut["payment-transaction"] = map[string]any{"receiver": other, "amount": 1000, "close-remainder-to": me, "close-amount": 555}
-	f := &fakeIndexer{txns: []map[string]any{call, closeOut}}
+	f := &fakeIndexer{txns: []map[string]any{payJSON("FILL0", 20, 0, other, third, 1), payJSON("FILL1", 20, 1, third, other, 1), call, closeOut}}
 	lab := Labeler{EscrowApp: app}
 	got, err := (&IndexerBackfiller{Client: f.client(t), Labeler: lab}).Backfill(context.Background(), me, 0, 100)
 	if err != nil {
@@ -261,9 +261,18 @@ func indexerFromAlgod(t *testing.T, ctx context.Context, c *algod.Client, txid s
 	if err != nil {
 		t.Fatal(err)
 	}
-	intra := slices.Index(ids.Blocktxids, txid)
-	if intra < 0 {
+	k := slices.Index(ids.Blocktxids, txid)
+	if k < 0 {
 		t.Fatalf("%s not among the txids of round %d", txid, pt.ConfirmedRound)
+	}
+	// The indexer's offset counts the inner transactions of earlier ones.
+	intra := k
+	for _, before := range ids.Blocktxids[:k] {
+		bt, _, err := c.PendingTransactionInformation(before).Do(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		intra += countInner(models.PendingTransactionResponse(bt))
 	}
 	m := algodTxnJSON(models.PendingTransactionResponse(pt), pt.ConfirmedRound, uint64(blk.TimeStamp), &intra)
 	m["id"] = txid
@@ -326,6 +335,14 @@ func algodTxnJSON(pt models.PendingTransactionResponse, round, roundTime uint64,
 	}
 	opt("inner-txns", inner, len(inner) > 0)
 	return m
+}
+
+func countInner(pt models.PendingTransactionResponse) int {
+	n := len(pt.InnerTxns)
+	for _, in := range pt.InnerTxns {
+		n += countInner(in)
+	}
+	return n
 }
 
 // appCall is a fee-pooling (3 fees) NoOp call of app from sender.
@@ -441,7 +458,10 @@ func TestIndexerBackfillMatchesFollower(t *testing.T) {
 		t.Fatal(err)
 	}
 	escrowCall := appCall(t, ctx, c, other.Address, app, []types.AppBoxReference{{AppID: app, Name: job}})
-	txids = append(txids, sendGroup(t, ctx, c, []types.Transaction{groupPay, escrowCall}, []crypto.Account{me, other})...)
+	// The call comes first: with its inner payments before ours, the indexer's
+	// offset of our payment (3) is not its payset index (1).
+	group := sendGroup(t, ctx, c, []types.Transaction{escrowCall, groupPay}, []crypto.Account{other, me})
+	txids = append(txids, group[1], group[0])
 	txids = append(txids, submit(other, appCall(t, ctx, c, other.Address, app, nil))) // not ours
 	st, err = c.Status().Do(ctx)
 	if err != nil {
@@ -462,6 +482,9 @@ func TestIndexerBackfillMatchesFollower(t *testing.T) {
 	fake := &fakeIndexer{}
 	for _, id := range txids {
 		fake.txns = append(fake.txns, indexerFromAlgod(t, ctx, c, id))
+	}
+	if off := fake.txns[3]["intra-round-offset"]; off != 3 {
+		t.Fatalf("indexer offset of the group payment %v, want 3", off)
 	}
 	b := &IndexerBackfiller{Client: fake.client(t), Labeler: lab, PageSize: 2}
 	got, err := b.Backfill(ctx, me.Address.String(), start, last)
@@ -506,6 +529,9 @@ func checkScenario(t *testing.T, want map[string]Entry, txids []string, job stri
 		if !ok || e.Label != c.label || e.JobID != c.job {
 			t.Fatalf("entry %s = %+v (found %v), want label %q job %q", c.key, e, ok, c.label, c.job)
 		}
+	}
+	if e := want[txids[3]]; e.Intra != 1 {
+		t.Fatalf("group payment at payset index %d, want 1", e.Intra)
 	}
 	if e := want[txids[2]]; e.CloseTo == "" || e.CloseAmount == 0 {
 		t.Fatalf("close-out entry %+v", e)
