@@ -45,8 +45,9 @@ type IndexerBackfiller struct {
 	Network string
 	// PageSize is the indexer page size; 0 means DefaultIndexerPageSize.
 	PageSize uint64
-	// MaxTransactions bounds the top-level transactions read per Backfill;
-	// 0 means DefaultIndexerMaxTransactions.
+	// MaxTransactions bounds the top-level transactions read per Backfill,
+	// the round listings place needs included; 0 means
+	// DefaultIndexerMaxTransactions.
 	MaxTransactions int
 }
 
