@@ -1,39 +1,20 @@
 package compute
 
 import (
-	"encoding/hex"
 	"fmt"
+
+	"github.com/kinetic-compute/kinetic/internal/jobid"
 )
 
-// JobID is the 32-byte job identifier shared with the escrow contract.
-type JobID [32]byte
+// JobID is the 32-byte job identifier shared with the escrow contract and
+// the proof chain (64 lower-case hex digits as text, e.g. container labels).
+type JobID = jobid.ID
 
-// String returns the id as 64 lower-case hex digits (the container label value).
-func (id JobID) String() string { return hex.EncodeToString(id[:]) }
-
-// ParseJobID parses 64 hex digits into a JobID.
+// ParseJobID parses 64 lower-case hex digits into a JobID.
 func ParseJobID(s string) (JobID, error) {
-	var id JobID
-	b, err := hex.DecodeString(s)
+	id, err := jobid.Parse(s)
 	if err != nil {
-		return id, fmt.Errorf("job id %q: %w", s, err)
+		return JobID{}, fmt.Errorf("compute: %w", err)
 	}
-	if len(b) != len(id) {
-		return id, fmt.Errorf("job id %q: %d bytes, want %d", s, len(b), len(id))
-	}
-	copy(id[:], b)
 	return id, nil
-}
-
-// MarshalText encodes the id as hex (JSON strings, map keys).
-func (id JobID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
-
-// UnmarshalText decodes 64 hex digits.
-func (id *JobID) UnmarshalText(b []byte) error {
-	v, err := ParseJobID(string(b))
-	if err != nil {
-		return err
-	}
-	*id = v
-	return nil
 }

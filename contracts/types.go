@@ -6,10 +6,13 @@ import (
 	"math/bits"
 
 	"github.com/algorand/go-algorand-sdk/v2/types"
+
+	"github.com/kinetic-compute/kinetic/internal/jobid"
 )
 
-// JobID identifies a job on-chain: 32 bytes, unique per Escrow app.
-type JobID [32]byte
+// JobID identifies a job on-chain: 32 bytes, unique per Escrow app while
+// the job is open (its box is "j" ‖ id).
+type JobID = jobid.ID
 
 // Hash is a 32-byte SHA-256 digest (spec, proof or output hash).
 type Hash [32]byte

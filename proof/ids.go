@@ -3,11 +3,13 @@ package proof
 import (
 	"encoding/hex"
 	"fmt"
+
+	"github.com/kinetic-compute/kinetic/internal/jobid"
 )
 
 // JobID identifies a job: 32 bytes, the same id the escrow contract keys
 // its box by. It is written as 64 lower-case hex digits.
-type JobID [32]byte
+type JobID = jobid.ID
 
 // ParseJobID parses 64 lower-case hex digits.
 func ParseJobID(s string) (JobID, error) {
@@ -16,22 +18,6 @@ func ParseJobID(s string) (JobID, error) {
 		return JobID{}, fmt.Errorf("proof: job id: %w", err)
 	}
 	return id, nil
-}
-
-// String returns the job id as 64 lower-case hex digits.
-func (id JobID) String() string { return hex.EncodeToString(id[:]) }
-
-// MarshalText writes the job id as lower-case hex (and so as a JSON string).
-func (id JobID) MarshalText() ([]byte, error) { return []byte(id.String()), nil }
-
-// UnmarshalText parses 64 lower-case hex digits.
-func (id *JobID) UnmarshalText(text []byte) error {
-	parsed, err := ParseJobID(string(text))
-	if err != nil {
-		return err
-	}
-	*id = parsed
-	return nil
 }
 
 // Hash is one link of the chain: a SHA-256 digest, written as 64 lower-case

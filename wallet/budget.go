@@ -12,6 +12,8 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"github.com/kinetic-compute/kinetic/internal/jobid"
 )
 
 // bucketBudget holds the caps ("limits"), committed spending per day
@@ -19,14 +21,8 @@ import (
 // ("res/<id>").
 var bucketBudget = []byte("wallet/budget")
 
-// JobID identifies a job (32 bytes, as in the Escrow contract).
-type JobID [32]byte
-
-// IsZero reports whether the id is unset.
-func (j JobID) IsZero() bool { return j == JobID{} }
-
-// String returns the id in hex.
-func (j JobID) String() string { return hex.EncodeToString(j[:]) }
+// JobID identifies the job a spend is for; the zero JobID means none.
+type JobID = jobid.ID
 
 // BudgetLimits are spending caps in microAlgos; zero means no cap.
 type BudgetLimits struct {
