@@ -15,6 +15,8 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"github.com/godbus/dbus/v5"
+
+	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
 
 // startSessionBus starts a private D-Bus session daemon for the test and
@@ -23,7 +25,7 @@ func startSessionBus(t *testing.T) string {
 	t.Helper()
 	path, err := exec.LookPath("dbus-daemon")
 	if err != nil {
-		t.Skipf("no dbus-daemon: %v", err)
+		testkit.Missing(t, "dbus-daemon (Debian package dbus)", err)
 	}
 	cmd := exec.Command(path, "--session", "--nofork", "--print-address")
 	out, err := cmd.StdoutPipe()
