@@ -5,7 +5,7 @@
 # Does nothing when everything is present; as non-root, says what to run.
 set -euo pipefail
 PKGS=(gcc pkg-config libgl1-mesa-dev xorg-dev libxkbcommon-dev libwayland-dev
-  docker.io busybox-static gnome-keyring dbus-x11 libsecret-tools
+  docker.io busybox-static gnome-keyring dbus dbus-x11 libsecret-tools
   xvfb imagemagick autoconf automake libtool make)
 missing=()
 for p in "${PKGS[@]}"; do
