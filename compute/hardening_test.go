@@ -12,7 +12,6 @@ import (
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/mount"
 	"github.com/docker/docker/api/types/network"
-	"github.com/docker/docker/pkg/stdcopy"
 
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
@@ -89,24 +88,11 @@ func waitForLogMarker(t *testing.T, path, marker string) {
 func fixtureImage(t *testing.T) string {
 	t.Helper()
 	cli := testkit.Docker(t)
-	base := testkit.TestImage(t)
 	ctx := testkit.Context(t, time.Minute)
 	script := `for d in /output /input /data /srv/app; do mkdir -p $d && echo secret > $d/secret.txt; done; cp /data/secret.txt /data/seed.txt`
-	c, err := cli.ContainerCreate(ctx, &container.Config{Image: base, Cmd: []string{"sh", "-c", script}}, nil, nil, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cli.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
-	}()
-	if err := cli.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	waitC, errC := cli.ContainerWait(ctx, c.ID, container.WaitConditionNotRunning)
-	select {
-	case <-waitC:
-	case err := <-errC:
-		t.Fatal(err)
+	c := testkit.RunContainer(t, &container.Config{Image: testkit.TestImage(t), Cmd: []string{"sh", "-c", script}}, nil)
+	if c.ExitCode != 0 {
+		t.Fatalf("fixture script: exit %d: %s", c.ExitCode, c.Stderr)
 	}
 	ref := "kinetic-test/fixture:" + newJobID(t).String()[:12]
 	if _, err := cli.ContainerCommit(ctx, c.ID, container.CommitOptions{Reference: ref,
@@ -269,31 +255,7 @@ func TestEgressNetwork(t *testing.T) {
 // probeOnBridge runs the nc probe in a plain container on the default bridge.
 func probeOnBridge(t *testing.T, ip string) string {
 	t.Helper()
-	cli := testkit.Docker(t)
-	ctx := testkit.Context(t, time.Minute)
-	c, err := cli.ContainerCreate(ctx, &container.Config{Image: testkit.TestImage(t),
-		Cmd: []string{"sh", "-c", `nc -w 2 ` + ip + ` 8080 </dev/null && echo peer=reachable || echo peer=unreachable`}}, nil, nil, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		_ = cli.ContainerRemove(context.Background(), c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
-	}()
-	if err := cli.ContainerStart(ctx, c.ID, container.StartOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	waitC, errC := cli.ContainerWait(ctx, c.ID, container.WaitConditionNotRunning)
-	select {
-	case <-waitC:
-	case err := <-errC:
-		t.Fatal(err)
-	}
-	rc, err := cli.ContainerLogs(ctx, c.ID, container.LogsOptions{ShowStdout: true, ShowStderr: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rc.Close()
-	var out strings.Builder
-	_, _ = stdcopy.StdCopy(&out, &out, rc)
-	return out.String()
+	run := testkit.RunContainer(t, &container.Config{Image: testkit.TestImage(t),
+		Cmd: []string{"sh", "-c", `nc -w 2 ` + ip + ` 8080 </dev/null && echo peer=reachable || echo peer=unreachable`}}, nil)
+	return run.Stdout + run.Stderr
 }

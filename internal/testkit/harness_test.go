@@ -1,10 +1,8 @@
 package testkit
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +10,6 @@ import (
 	"github.com/algorand/go-algorand-sdk/v2/crypto"
 	"github.com/algorand/go-algorand-sdk/v2/transaction"
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/pkg/stdcopy"
 	"github.com/zalando/go-keyring"
 )
 
@@ -70,44 +67,17 @@ func TestPaymentBetweenFreshAccounts(t *testing.T) {
 // TestContainerRunsTestImage runs the busybox image with no network and
 // reads its output back.
 func TestContainerRunsTestImage(t *testing.T) {
-	cli := Docker(t)
-	img := TestImage(t)
-	ctx := Context(t, time.Minute)
-	created, err := cli.ContainerCreate(ctx, &container.Config{
-		Image: img,
+	run := RunContainer(t, &container.Config{
+		Image: TestImage(t),
 		Cmd:   []string{"sh", "-c", "echo hi | sha256sum"},
-	}, &container.HostConfig{NetworkMode: "none"}, nil, nil, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		_ = cli.ContainerRemove(Context(t, 30*time.Second), created.ID, container.RemoveOptions{Force: true})
-	})
-	if err := cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	waitC, errC := cli.ContainerWait(ctx, created.ID, container.WaitConditionNotRunning)
-	select {
-	case w := <-waitC:
-		if w.StatusCode != 0 {
-			t.Fatalf("exit code %d", w.StatusCode)
-		}
-	case err := <-errC:
-		t.Fatal(err)
-	}
-	logs, err := cli.ContainerLogs(ctx, created.ID, container.LogsOptions{ShowStdout: true, ShowStderr: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer logs.Close()
-	var stdout, stderr bytes.Buffer
-	if _, err := stdcopy.StdCopy(&stdout, &stderr, logs); err != nil && err != io.EOF {
-		t.Fatal(err)
+	}, &container.HostConfig{NetworkMode: "none"})
+	if run.ExitCode != 0 {
+		t.Fatalf("exit code %d (stderr %q)", run.ExitCode, run.Stderr)
 	}
 	sum := sha256.Sum256([]byte("hi\n"))
 	want := hex.EncodeToString(sum[:])
-	if got := strings.Fields(stdout.String()); len(got) == 0 || got[0] != want {
-		t.Fatalf("container printed %q (stderr %q), want hash %s", stdout.String(), stderr.String(), want)
+	if got := strings.Fields(run.Stdout); len(got) == 0 || got[0] != want {
+		t.Fatalf("container printed %q (stderr %q), want hash %s", run.Stdout, run.Stderr, want)
 	}
 }
 
