@@ -118,30 +118,7 @@ func (e *chainEnv) run(kind string) *chainJob {
 // advance makes the DevMode node produce n blocks.
 func (e *chainEnv) advance(n int) {
 	e.t.Helper()
-	for i := 0; i < n; i++ {
-		sp, err := e.c.Algod().SuggestedParams().Do(e.ctx)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		note := make([]byte, 8)
-		_, _ = rand.Read(note)
-		addr := e.consumer.Address.String()
-		tx, err := transaction.MakePaymentTxn(addr, addr, 0, note, "", sp)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		_, stx, err := crypto.SignTransaction(e.consumer.PrivateKey, tx)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		txid, err := e.c.Algod().SendRawTransaction(stx).Do(e.ctx)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if _, err := transaction.WaitForConfirmation(e.c.Algod(), txid, 4, e.ctx); err != nil {
-			e.t.Fatal(err)
-		}
-	}
+	testkit.AdvanceRounds(e.t, n)
 }
 
 // bodies returns the nine step bodies of the job's proof.

@@ -69,29 +69,7 @@ func (e *env) badgeAddr() types.Address    { return crypto.GetApplicationAddress
 // self-payment each) so that round-based deadlines pass.
 func (e *env) advance(n int) {
 	e.t.Helper()
-	for i := 0; i < n; i++ {
-		sp, err := e.c.Algod().SuggestedParams().Do(e.ctx)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		note := make([]byte, 8)
-		_, _ = rand.Read(note)
-		tx, err := transaction.MakePaymentTxn(e.creator.addr.String(), e.creator.addr.String(), 0, note, "", sp)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		_, stx, err := crypto.SignTransaction(e.creator.acct.PrivateKey, tx)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		txid, err := e.c.Algod().SendRawTransaction(stx).Do(e.ctx)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		if _, err := transaction.WaitForConfirmation(e.c.Algod(), txid, 4, e.ctx); err != nil {
-			e.t.Fatal(err)
-		}
-	}
+	testkit.AdvanceRounds(e.t, n)
 }
 
 func testInfo() contracts.ProviderInfo {

@@ -2,12 +2,14 @@ package testkit
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
 	"github.com/algorand/go-algorand-sdk/v2/crypto"
+	"github.com/algorand/go-algorand-sdk/v2/transaction"
 
 	"github.com/kinetic-compute/kinetic/contracts/localnet"
 )
@@ -94,4 +96,38 @@ func FundedAccount(t testing.TB, microAlgos uint64) crypto.Account {
 	acct := crypto.GenerateAccount()
 	Fund(t, acct.Address.String(), microAlgos)
 	return acct
+}
+
+// AdvanceRounds makes the DevMode node produce n blocks, one zero-amount
+// self-payment of the dispenser each, so that round-based deadlines and
+// windows pass. No test account's balance moves.
+func AdvanceRounds(t testing.TB, n int) {
+	t.Helper()
+	ch := mustChain(t)
+	ctx := Context(t, time.Minute)
+	self := ch.dispenser.Address.String()
+	for i := 0; i < n; i++ {
+		sp, err := ch.c.SuggestedParams().Do(ctx)
+		if err != nil {
+			t.Fatalf("testkit: advance: %v", err)
+		}
+		note := make([]byte, 16)
+		if _, err := rand.Read(note); err != nil {
+			t.Fatal(err)
+		}
+		tx, err := transaction.MakePaymentTxn(self, self, 0, note, "", sp)
+		if err != nil {
+			t.Fatalf("testkit: advance: %v", err)
+		}
+		txid, stx, err := crypto.SignTransaction(ch.dispenser.PrivateKey, tx)
+		if err != nil {
+			t.Fatalf("testkit: advance: %v", err)
+		}
+		if _, err := ch.c.SendRawTransaction(stx).Do(ctx); err != nil {
+			t.Fatalf("testkit: advance: %v", err)
+		}
+		if _, err := transaction.WaitForConfirmation(ch.c, txid, 4, ctx); err != nil {
+			t.Fatalf("testkit: advance: %v", err)
+		}
+	}
 }
