@@ -183,6 +183,8 @@ func TestRunKeepsCrashOutput(t *testing.T) {
 func TestHelperCrash(t *testing.T) {
 	dir := os.Getenv(helperCrashEnv)
 	if dir == "" {
+		// Not a harness skip: this test is the child process other tests
+		// re-execute; on its own it has nothing to do.
 		t.Skip("helper process only")
 	}
 	r, _, _ := testRunner(t)

@@ -112,6 +112,8 @@ func TestOpenStoreLockedByAnotherProcess(t *testing.T) {
 func TestHelperHoldStore(t *testing.T) {
 	dir := os.Getenv(helperStoreEnv)
 	if dir == "" {
+		// Not a harness skip: this test is the child process other tests
+		// re-execute; on its own it has nothing to do.
 		t.Skip("helper process only")
 	}
 	db, err := OpenStore(dir)

@@ -348,6 +348,8 @@ func TestStartRefuses(t *testing.T) {
 			var opts RunOptions
 			if c.want == ErrGPURuntimeMissing {
 				if info.NvidiaRuntime {
+					// Not a harness skip: the refusal exists only on engines
+					// without the NVIDIA runtime.
 					t.Skip("this engine has the NVIDIA runtime")
 				}
 				opts.GPUUUIDs = []string{"GPU-00000000-0000-0000-0000-000000000000"}
