@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"os"
 	"path/filepath"
@@ -91,13 +90,20 @@ func (e *chainEnv) run(kind string) *chainJob {
 	e.t.Helper()
 	j := &chainJob{kind: kind, escrow: e.c.Apps().Escrow, provider: e.provider, consumer: e.consumer.Address,
 		output: sha256.Sum256([]byte("output tar"))}
-	_, _ = rand.Read(j.id[:])
-	p := contracts.JobParams{ID: contracts.JobID(j.id), Provider: e.provider.Address, Amount: testLocked,
-		RatePerHour: testRate, DeadlineRounds: 100, DisputeWindow: 2, SpecHash: sha256.Sum256([]byte("spec"))}
+	o := contracts.Offer{Provider: e.provider.Address, Consumer: e.consumer.Address, Locked: testLocked,
+		RatePerHour: testRate, MaxSeconds: testLocked * 3600 / testRate, DeadlineRounds: 100, WindowRounds: 2,
+		SpecHash: sha256.Sum256([]byte("spec"))}
 	var err error
-	if j.created, err = e.c.CreateJob(e.ctx, e.consumer.Address, signerOf(e.consumer), p); err != nil {
+	if o.Nonce, err = contracts.NewNonce(time.Now()); err != nil {
+		e.t.Fatal(err)
+	}
+	var id contracts.JobID
+	if id, j.created, err = e.c.CreateJob(e.ctx, o, signerOf(e.consumer), signerOf(e.provider)); err != nil {
 		e.t.Fatalf("create_job: %v", err)
 	}
+	j.id = id
+	p := struct{ ID contracts.JobID }{id}
+	testkit.AdvanceTime(e.t, testSeconds) // billed seconds must have elapsed in block time
 	anchor := j.chain(e.t, 7, nil).Steps[6].Hash
 	j.submitted, err = e.c.SubmitResult(e.ctx, e.provider.Address, signerOf(e.provider), p.ID, contracts.Hash(anchor), j.output, testSeconds)
 	if err != nil {

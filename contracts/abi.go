@@ -60,7 +60,9 @@ type AppDecl struct {
 	Boxes       []StorageKey
 }
 
-// providerFields is the ARC-4 Provider struct stored in each Registry box.
+// providerFields is the ARC-4 Provider struct stored in each Registry
+// provider box: what the provider declares, its availability and rounds.
+// The reputation counters live in the permanent Reputation record.
 func providerFields() []Field {
 	return []Field{
 		{Name: "endpoint", Type: "string"},
@@ -77,6 +79,14 @@ func providerFields() []Field {
 		{Name: "available", Type: "bool"},
 		{Name: "registered_round", Type: "uint64"},
 		{Name: "last_heartbeat_round", Type: "uint64"},
+	}
+}
+
+// reputationFields is the ARC-4 Reputation struct of the Registry's
+// permanent per-address record ("r" ‖ address), created at the first
+// registration and never deleted. Every counter saturates at 2^64-1.
+func reputationFields() []Field {
+	return []Field{
 		{Name: "completed", Type: "uint64"},
 		{Name: "failed", Type: "uint64"},
 		{Name: "disputed", Type: "uint64"},
@@ -93,7 +103,9 @@ func jobFields() []Field {
 		{Name: "provider", Type: "address"},
 		{Name: "locked", Type: "uint64"},
 		{Name: "rate_per_hour", Type: "uint64"},
+		{Name: "max_seconds", Type: "uint64"},
 		{Name: "created_round", Type: "uint64"},
+		{Name: "created_time", Type: "uint64"},
 		{Name: "deadline_round", Type: "uint64"},
 		{Name: "spec_hash", Type: "byte[32]"},
 		{Name: "status", Type: "uint8"},
@@ -134,18 +146,20 @@ func registryDecl() AppDecl {
 		Desc:   "Kinetic provider registry: one box per provider; reputation counters written only by the Escrow app.",
 		Methods: []MethodDecl{
 			{Signature: "register(" + providerArgTypes + ")void", Args: providerArgs(), Events: []string{"ProviderRegistered"},
-				Desc: "Any account not yet registered; the grouped payment carries exactly the box MBR."},
+				Desc: "Any account not yet registered; the grouped payment (from it) carries exactly the provider box MBR, plus the reputation record MBR at the first registration."},
 			{Signature: "update(" + providerArgTypes + ")void", Args: providerArgs(), Events: []string{"ProviderUpdated"},
 				Desc: "The registered provider; the grouped payment carries the MBR growth (0 when the box shrinks, the difference is refunded)."},
 			{Signature: "set_available(bool)void", Args: []string{"available"}, Events: []string{"ProviderAvailability"},
 				Desc: "The registered provider; also counts as a heartbeat."},
 			{Signature: "heartbeat()void", Desc: "The registered provider; records the current round."},
 			{Signature: "deregister()void", Events: []string{"ProviderDeregistered"},
-				Desc: "The registered provider; deletes the box and pays its MBR back (inner payment)."},
+				Desc: "The registered provider; deletes the provider box and pays its MBR back (inner payment); the reputation record stays."},
 			{Signature: "record_job(address,uint8,uint64,uint64)void", Args: []string{"provider", "outcome", "seconds", "earned"},
-				Events: []string{"JobRecorded"}, Desc: "Only the configured Escrow app (inner call); may mint the next badge tier."},
+				Events: []string{"JobRecorded"}, Desc: "Only the configured Escrow app (inner call); counters saturate; may mint the next badge tier; never fails a settlement."},
 			{Signature: "get_provider(address)" + tupleOf(providerFields()), Args: []string{"provider"}, Returns: "Provider", Readonly: true,
 				Desc: "Anyone; fails for an unregistered provider."},
+			{Signature: "get_reputation(address)" + tupleOf(reputationFields()), Args: []string{"provider"}, Returns: "Reputation", Readonly: true,
+				Desc: "Anyone; fails for an address that never registered."},
 			{Signature: "provider_status(address)uint8", Args: []string{"provider"}, Readonly: true,
 				Desc: "Anyone; 0 unregistered, 1 unavailable, 2 available."},
 			{Signature: "configure(uint64,uint64,uint64,uint64,uint64)void", Args: []string{"escrow_app", "badge_app", "tier1", "tier2", "tier3"},
@@ -159,7 +173,7 @@ func registryDecl() AppDecl {
 			{Name: "JobRecorded", Args: []Field{{Name: "provider", Type: "address"}, {Name: "outcome", Type: "uint8"},
 				{Name: "seconds", Type: "uint64"}, {Name: "earned", Type: "uint64"}}},
 		},
-		Structs:     map[string][]Field{"Provider": providerFields()},
+		Structs:     map[string][]Field{"Provider": providerFields(), "Reputation": reputationFields()},
 		GlobalInts:  2,
 		GlobalBytes: 1,
 		Globals: []StorageKey{
@@ -167,7 +181,8 @@ func registryDecl() AppDecl {
 			{Name: "badge", Key: "badge", KeyType: "AVMString", ValueType: "AVMUint64"},
 			{Name: "tiers", Key: "tiers", KeyType: "AVMString", ValueType: "uint64[3]"},
 		},
-		Boxes: []StorageKey{{Name: "providers", Key: "p", KeyType: "address", ValueType: "Provider"}},
+		Boxes: []StorageKey{{Name: "providers", Key: "p", KeyType: "address", ValueType: "Provider"},
+			{Name: "reputation", Key: "r", KeyType: "address", ValueType: "Reputation"}},
 	}
 }
 
@@ -179,15 +194,17 @@ func escrowDecl() AppDecl {
 		Source: "escrow.teal",
 		Desc:   "Kinetic job escrow: one box per job; every job ends released, refunded, disputed or claimed.",
 		Methods: []MethodDecl{
-			{Signature: "create_job(byte[32],address,uint64,uint64,uint64,byte[32],pay)void",
-				Args:   []string{"job_id", "provider", "rate_per_hour", "deadline_rounds", "dispute_window", "spec_hash", "payment"},
+			{Signature: "create_job(byte[32],uint64,uint64,uint64,uint64,byte[32],pay)byte[32]",
+				Args:   []string{"nonce", "rate_per_hour", "max_seconds", "deadline_rounds", "window_rounds", "spec_hash", "payment"},
 				Events: []string{"JobCreated"},
-				Desc:   "The consumer; the grouped payment (from the consumer) carries the locked amount plus the 102500 microAlgo box MBR."},
+				Desc:   "Sent by the provider (registered and available), grouped right after the consumer's payment of locked + job box MBR (+ pair record MBR for a new pair); returns the job id SHA-256(provider ‖ consumer ‖ nonce); the nonce must exceed the pair's last one."},
 			{Signature: "submit_result(byte[32],byte[32],byte[32],uint64)void",
 				Args: []string{"job_id", "proof_hash", "output_hash", "billed_seconds"}, Events: []string{"ResultSubmitted"},
-				Desc: "The job's provider, while open and not past the deadline round."},
+				Desc: "The job's provider, while open and not past the deadline round; seconds <= max_seconds and <= elapsed block time + 60."},
+			{Signature: "top_up(byte[32],pay)void", Args: []string{"job_id", "payment"}, Events: []string{"JobToppedUp"},
+				Desc: "The job's consumer, while open and not past the deadline, grouped after its payment: raises locked, max_seconds and the deadline."},
 			{Signature: "release(byte[32])void", Args: job, Events: settled,
-				Desc: "The job's consumer, after a result: pays the provider min(locked, rate*seconds/3600)."},
+				Desc: "The job's consumer, after a result: pays the provider rate*seconds/3600 (rounded down)."},
 			{Signature: "refund(byte[32])void", Args: job, Events: settled,
 				Desc: "Anyone, after the deadline round with no result: everything back to the consumer."},
 			{Signature: "dispute(byte[32])void", Args: job, Events: settled,
@@ -203,9 +220,12 @@ func escrowDecl() AppDecl {
 		Events: []EventDecl{
 			{Name: "JobCreated", Args: []Field{{Name: "job_id", Type: "byte[32]"}, {Name: "consumer", Type: "address"},
 				{Name: "provider", Type: "address"}, {Name: "locked", Type: "uint64"}, {Name: "rate_per_hour", Type: "uint64"},
-				{Name: "deadline_round", Type: "uint64"}}},
+				{Name: "max_seconds", Type: "uint64"}, {Name: "deadline_round", Type: "uint64"},
+				{Name: "spec_hash", Type: "byte[32]"}, {Name: "nonce", Type: "byte[32]"}}},
 			{Name: "ResultSubmitted", Args: []Field{{Name: "job_id", Type: "byte[32]"}, {Name: "proof_hash", Type: "byte[32]"},
 				{Name: "output_hash", Type: "byte[32]"}, {Name: "billed_seconds", Type: "uint64"}}},
+			{Name: "JobToppedUp", Args: []Field{{Name: "job_id", Type: "byte[32]"}, {Name: "added", Type: "uint64"},
+				{Name: "locked", Type: "uint64"}, {Name: "max_seconds", Type: "uint64"}, {Name: "deadline_round", Type: "uint64"}}},
 			{Name: "JobSettled", Args: []Field{{Name: "job_id", Type: "byte[32]"}, {Name: "outcome", Type: "uint8"},
 				{Name: "proof_hash", Type: "byte[32]"}, {Name: "output_hash", Type: "byte[32]"},
 				{Name: "paid_provider", Type: "uint64"}, {Name: "paid_consumer", Type: "uint64"}}},
@@ -219,7 +239,8 @@ func escrowDecl() AppDecl {
 			{Name: "wmin", Key: "wmin", KeyType: "AVMString", ValueType: "AVMUint64"},
 			{Name: "wmax", Key: "wmax", KeyType: "AVMString", ValueType: "AVMUint64"},
 		},
-		Boxes: []StorageKey{{Name: "jobs", Key: "j", KeyType: "byte[32]", ValueType: "Job"}},
+		Boxes: []StorageKey{{Name: "jobs", Key: "j", KeyType: "byte[32]", ValueType: "Job"},
+			{Name: "pairs", Key: "n", KeyType: "byte[32]", ValueType: "byte[32]"}},
 	}
 }
 
@@ -232,7 +253,7 @@ func badgeDecl() AppDecl {
 			{Signature: "mint(address,uint64)uint64", Args: []string{"provider", "tier"}, Events: []string{"BadgeMinted"},
 				Desc: "Only the configured Registry app (inner call); a (provider, tier) minted before mints nothing and returns its asset."},
 			{Signature: "claim(uint64,pay,axfer)uint64", Args: []string{"tier", "mbr_payment", "opt_in"}, Events: []string{"BadgeClaimed"},
-				Desc: "The provider the badge was minted for, once, grouped with a 122500 microAlgo payment (asset + record MBR) and its opt-in."},
+				Desc: "The provider the badge was minted for, once, grouped with its own 122500 microAlgo payment (asset + record MBR) and its opt-in."},
 			{Signature: "configure(uint64,string,byte[32],string,byte[32],string,byte[32])void",
 				Args: []string{"registry_app", "url1", "hash1", "url2", "hash2", "url3", "hash3"},
 				Desc: "Creator only, once."},

@@ -66,7 +66,9 @@ func (c *Client) PendingBadge(ctx context.Context, provider types.Address, tier 
 }
 
 // ClaimBadge moves a minted badge to the sender, still frozen: a group of
-// the BadgeClaimPayment, the opt-in and the claim call (fee 2000).
+// three transactions, the BadgeClaimPayment (fee 1000), the opt-in (fee
+// 1000) and the claim call (fee 2000, pooling its inner clawback
+// transfer), 4000 microAlgo in all.
 func (c *Client) ClaimBadge(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, tier uint64) (uint64, Result, error) {
 	asset, err := c.PendingBadge(ctx, sender, tier)
 	if err != nil {

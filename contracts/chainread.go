@@ -126,18 +126,21 @@ type JobCreated struct {
 	Provider      types.Address
 	Locked        uint64
 	RatePerHour   uint64
+	MaxSeconds    uint64
 	DeadlineRound uint64
+	SpecHash      Hash
+	Nonce         Hash
 }
 
 // JobCreatedSignature is the ARC-28 signature of the job creation event.
-const JobCreatedSignature = "JobCreated(byte[32],address,address,uint64,uint64,uint64)"
+const JobCreatedSignature = "JobCreated(byte[32],address,address,uint64,uint64,uint64,uint64,byte[32],byte[32])"
 
 // DecodeJobCreated finds and decodes the JobCreated event among a
 // transaction's logs.
 func DecodeJobCreated(logs [][]byte) (JobCreated, bool) {
 	sel := EventSelector(JobCreatedSignature)
 	for _, l := range logs {
-		if len(l) != 4+32*3+8*3 || !bytes.Equal(l[:4], sel) {
+		if len(l) != 4+32*5+8*4 || !bytes.Equal(l[:4], sel) {
 			continue
 		}
 		var ev JobCreated
@@ -147,8 +150,43 @@ func DecodeJobCreated(logs [][]byte) (JobCreated, bool) {
 		copy(ev.Provider[:], b[64:96])
 		ev.Locked = binary.BigEndian.Uint64(b[96:])
 		ev.RatePerHour = binary.BigEndian.Uint64(b[104:])
-		ev.DeadlineRound = binary.BigEndian.Uint64(b[112:])
+		ev.MaxSeconds = binary.BigEndian.Uint64(b[112:])
+		ev.DeadlineRound = binary.BigEndian.Uint64(b[120:])
+		copy(ev.SpecHash[:], b[128:160])
+		copy(ev.Nonce[:], b[160:192])
 		return ev, true
 	}
 	return JobCreated{}, false
+}
+
+// JobToppedUp is the Escrow's ARC-28 event logged by top_up.
+type JobToppedUp struct {
+	ID            JobID
+	Added         uint64
+	Locked        uint64
+	MaxSeconds    uint64
+	DeadlineRound uint64
+}
+
+// JobToppedUpSignature is the ARC-28 signature of the top-up event.
+const JobToppedUpSignature = "JobToppedUp(byte[32],uint64,uint64,uint64,uint64)"
+
+// DecodeJobToppedUp finds and decodes the JobToppedUp event among a
+// transaction's logs.
+func DecodeJobToppedUp(logs [][]byte) (JobToppedUp, bool) {
+	sel := EventSelector(JobToppedUpSignature)
+	for _, l := range logs {
+		if len(l) != 4+32+8*4 || !bytes.Equal(l[:4], sel) {
+			continue
+		}
+		var ev JobToppedUp
+		b := l[4:]
+		copy(ev.ID[:], b[0:32])
+		ev.Added = binary.BigEndian.Uint64(b[32:])
+		ev.Locked = binary.BigEndian.Uint64(b[40:])
+		ev.MaxSeconds = binary.BigEndian.Uint64(b[48:])
+		ev.DeadlineRound = binary.BigEndian.Uint64(b[56:])
+		return ev, true
+	}
+	return JobToppedUp{}, false
 }

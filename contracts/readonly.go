@@ -39,6 +39,17 @@ func (c *Client) GetProvider(ctx context.Context, caller, provider types.Address
 	return DecodeProvider(provider, raw)
 }
 
+// GetReputation calls the Registry's read-only get_reputation by simulation.
+func (c *Client) GetReputation(ctx context.Context, caller, provider types.Address) (Reputation, error) {
+	raw, err := c.simulate(ctx, caller, call{app: c.apps.Registry, method: "Registry.get_reputation",
+		args:  []interface{}{provider[:]},
+		boxes: []types.AppBoxReference{{AppID: c.apps.Registry, Name: ReputationBoxName(provider)}}})
+	if err != nil {
+		return Reputation{}, err
+	}
+	return DecodeReputation(raw)
+}
+
 // ProviderStatus is the Registry's read-only provider_status by
 // simulation: 0 unregistered, 1 unavailable, 2 available.
 func (c *Client) ProviderStatus(ctx context.Context, caller, provider types.Address) (uint8, error) {

@@ -33,16 +33,23 @@ func providerArgValues(info ProviderInfo) []interface{} {
 }
 
 // Register creates the sender's provider box, paying its MBR in the same
-// group (2 transactions, 2000 microAlgo in fees).
+// group, plus ReputationBoxMBR when the address has no reputation record
+// yet (2 transactions, 2000 microAlgo in fees).
 func (c *Client) Register(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, info ProviderInfo) (Result, error) {
 	mbr := BoxMBR(33, ProviderValueLen(info))
+	if _, err := c.Reputation(ctx, sender); errors.Is(err, ErrNotFound) {
+		mbr += ReputationBoxMBR
+	} else if err != nil {
+		return Result{}, err
+	}
 	pay, err := c.payment(ctx, sender, signer, crypto.GetApplicationAddress(c.apps.Registry), mbr)
 	if err != nil {
 		return Result{}, err
 	}
 	return c.run(ctx, sender, signer, call{app: c.apps.Registry, method: "Registry.register",
-		args:  append(providerArgValues(info), pay),
-		boxes: []types.AppBoxReference{{AppID: c.apps.Registry, Name: ProviderBoxName(sender)}}})
+		args: append(providerArgValues(info), pay),
+		boxes: []types.AppBoxReference{{AppID: c.apps.Registry, Name: ProviderBoxName(sender)},
+			{AppID: c.apps.Registry, Name: ReputationBoxName(sender)}}})
 }
 
 // Update rewrites the sender's provider info, keeping counters and
@@ -84,7 +91,7 @@ func (c *Client) Heartbeat(ctx context.Context, sender types.Address, signer tra
 }
 
 // Deregister deletes the sender's provider box; the Registry pays its MBR
-// back by inner payment (fee 2000 microAlgo).
+// back by inner payment (fee 2000 microAlgo). The reputation record stays.
 func (c *Client) Deregister(ctx context.Context, sender types.Address, signer transaction.TransactionSigner) (Result, error) {
 	return c.run(ctx, sender, signer, call{app: c.apps.Registry, method: "Registry.deregister", inner: 1,
 		boxes: []types.AppBoxReference{{AppID: c.apps.Registry, Name: ProviderBoxName(sender)}}})
@@ -96,17 +103,34 @@ func (c *Client) Deregister(ctx context.Context, sender types.Address, signer tr
 func (c *Client) RecordJob(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, provider types.Address, outcome uint8, seconds, earned uint64) (Result, error) {
 	return c.run(ctx, sender, signer, call{app: c.apps.Registry, method: "Registry.record_job",
 		args:  []interface{}{provider[:], outcome, seconds, earned},
-		boxes: []types.AppBoxReference{{AppID: c.apps.Registry, Name: ProviderBoxName(provider)}}})
+		boxes: []types.AppBoxReference{{AppID: c.apps.Registry, Name: ReputationBoxName(provider)}}})
 }
 
-// Provider reads and decodes a provider's Registry box; ErrNotFound when
-// it is not registered.
+// Provider reads and decodes a provider's Registry box and its reputation
+// record; ErrNotFound when it is not registered.
 func (c *Client) Provider(ctx context.Context, addr types.Address) (Provider, error) {
 	b, err := c.box(ctx, c.apps.Registry, ProviderBoxName(addr))
 	if err != nil {
 		return Provider{}, err
 	}
-	return DecodeProvider(addr, b)
+	p, err := DecodeProvider(addr, b)
+	if err != nil {
+		return Provider{}, err
+	}
+	if p.Reputation, err = c.Reputation(ctx, addr); err != nil {
+		return Provider{}, err
+	}
+	return p, nil
+}
+
+// Reputation reads an address's permanent reputation record; ErrNotFound
+// when it never registered.
+func (c *Client) Reputation(ctx context.Context, addr types.Address) (Reputation, error) {
+	b, err := c.box(ctx, c.apps.Registry, ReputationBoxName(addr))
+	if err != nil {
+		return Reputation{}, err
+	}
+	return DecodeReputation(b)
 }
 
 // box reads one box value; ErrNotFound when absent.

@@ -131,3 +131,22 @@ func AdvanceRounds(t testing.TB, n int) {
 		}
 	}
 }
+
+// AdvanceTime makes the DevMode node produce one block whose timestamp is
+// at least seconds after the previous block's: it sets the node's block
+// timestamp offset (/v2/devmode/blocks/offset), advances one round and
+// clears the offset again.
+func AdvanceTime(t testing.TB, seconds uint64) {
+	t.Helper()
+	ch := mustChain(t)
+	ctx := Context(t, time.Minute)
+	if _, err := ch.c.SetBlockTimeStampOffset(seconds).Do(ctx); err != nil {
+		t.Fatalf("testkit: set block time offset: %v", err)
+	}
+	defer func() {
+		if _, err := ch.c.SetBlockTimeStampOffset(0).Do(ctx); err != nil {
+			t.Errorf("testkit: clear block time offset: %v", err)
+		}
+	}()
+	AdvanceRounds(t, 1)
+}
