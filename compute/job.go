@@ -132,10 +132,13 @@ func (j *Job) Wait(ctx context.Context) (Result, error) {
 	}()
 
 	watchCtx, stopWatch := context.WithCancel(context.WithoutCancel(ctx))
-	overflow := j.watchOutput(watchCtx)
+	watch := j.watchOutput(watchCtx)
 	res, err := j.waitExit(ctx)
 	stopWatch()
-	outputKilled := <-overflow
+	verdict := <-watch
+	if err == nil && verdict.unmeasured != "" {
+		err = fmt.Errorf("%w: %s; job stopped", ErrOutputUnmeasured, verdict.unmeasured)
+	}
 	if err != nil {
 		e.fail(j.rec.ID, err.Error())
 		e.removeContainer(ctx, cid)
@@ -152,7 +155,7 @@ func (j *Job) Wait(ctx context.Context) (Result, error) {
 
 	cleanup := context.WithoutCancel(ctx)
 	var outErr error
-	if outputKilled {
+	if verdict.overflow {
 		res.OutputRefused = true
 		outErr = fmt.Errorf("%w: output volume passed %d bytes while running; job killed", ErrOutputTooLarge, e.opts.OutputCapBytes)
 	} else {

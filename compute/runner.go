@@ -33,6 +33,10 @@ type EngineOptions struct {
 	LogCapBytes int64
 	// OutputCapBytes caps the collected output tar (default 256 MiB).
 	OutputCapBytes int64
+	// OutputUnmeasuredLimit is how long a running job's output volume may
+	// go unmeasured (disk-usage errors) before the job is stopped with
+	// ErrOutputUnmeasured (default 10 s).
+	OutputUnmeasuredLimit time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -49,6 +53,9 @@ func (o *EngineOptions) defaults() {
 	}
 	if o.OutputCapBytes <= 0 {
 		o.OutputCapBytes = 256 << 20
+	}
+	if o.OutputUnmeasuredLimit <= 0 {
+		o.OutputUnmeasuredLimit = 10 * time.Second
 	}
 	if o.Now == nil {
 		o.Now = time.Now
