@@ -37,6 +37,17 @@ type EngineOptions struct {
 	// go unmeasured (disk-usage errors) before the job is stopped with
 	// ErrOutputUnmeasured (default 10 s).
 	OutputUnmeasuredLimit time.Duration
+	// NofileLimit is the open-file ulimit (soft and hard) of a job
+	// (default 1024).
+	NofileLimit int64
+	// NprocLimit is the nproc ulimit of a job (default 4096). The kernel
+	// counts it per user across the host, and every job runs as uid 65534,
+	// so it bounds all jobs' processes together; PidsLimit is the
+	// per-container bound.
+	NprocLimit int64
+	// ShmMB sizes the job's private /dev/shm (default 64); it counts
+	// against the job's memory limit.
+	ShmMB int64
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -53,6 +64,15 @@ func (o *EngineOptions) defaults() {
 	}
 	if o.OutputCapBytes <= 0 {
 		o.OutputCapBytes = 256 << 20
+	}
+	if o.NofileLimit <= 0 {
+		o.NofileLimit = 1024
+	}
+	if o.NprocLimit <= 0 {
+		o.NprocLimit = 4096
+	}
+	if o.ShmMB <= 0 {
+		o.ShmMB = 64
 	}
 	if o.OutputUnmeasuredLimit <= 0 {
 		o.OutputUnmeasuredLimit = 10 * time.Second
@@ -71,6 +91,7 @@ type Engine struct {
 
 	mu      sync.Mutex
 	running map[JobID]*Job
+	seccomp seccompCheck
 	sizer   volumeSizer
 	netMu   sync.Mutex // serialises ensureEgressNetwork
 }
@@ -136,6 +157,9 @@ func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions
 		return nil, err
 	}
 	if err := e.checkStart(id, spec, opts); err != nil {
+		return nil, err
+	}
+	if err := e.requireSeccomp(ctx); err != nil {
 		return nil, err
 	}
 	img, err := e.resolveImage(ctx, spec)

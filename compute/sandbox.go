@@ -67,6 +67,7 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, p sandboxParams) (*container
 	}
 	pids := e.opts.PidsLimit
 	mem := int64(spec.MemoryMB) << 20
+	initProcess := true
 	host := &container.HostConfig{
 		LogConfig:      logConfig(e.opts.LogCapBytes),
 		NetworkMode:    netMode,
@@ -74,6 +75,10 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, p sandboxParams) (*container
 		CapDrop:        []string{"ALL"},
 		SecurityOpt:    []string{"no-new-privileges"},
 		IpcMode:        "private",
+		ShmSize:        e.opts.ShmMB << 20,
+		// An init (the engine's docker-init) as PID 1 reaps the job's
+		// orphans and forwards signals.
+		Init:           &initProcess,
 		Tmpfs:          e.tmpfsMounts(spec, p.ImageVolumes),
 		// NoCopy: Docker would otherwise pre-fill a fresh volume with the
 		// image's files at its path, which collection would hand out.
@@ -86,6 +91,7 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, p sandboxParams) (*container
 			MemorySwap: mem,
 			NanoCPUs:   int64(math.Round(spec.CPUs * 1e9)),
 			PidsLimit:  &pids,
+			Ulimits:    e.ulimits(),
 		},
 	}
 	if len(gpuUUIDs) > 0 {
@@ -96,6 +102,19 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, p sandboxParams) (*container
 		}}
 	}
 	return cfg, host, &network.NetworkingConfig{}
+}
+
+// ulimits are a job's resource limits: open files, processes (see
+// EngineOptions.NprocLimit), the size of any one file it writes (the output
+// cap: no file in /output can be larger than what would be collected) and
+// no core dumps.
+func (e *Engine) ulimits() []*container.Ulimit {
+	return []*container.Ulimit{
+		{Name: "nofile", Soft: e.opts.NofileLimit, Hard: e.opts.NofileLimit},
+		{Name: "nproc", Soft: e.opts.NprocLimit, Hard: e.opts.NprocLimit},
+		{Name: "fsize", Soft: e.opts.OutputCapBytes, Hard: e.opts.OutputCapBytes},
+		{Name: "core", Soft: 0, Hard: 0},
+	}
 }
 
 // tmpfsMounts returns the size-capped tmpfs mounts of a job: /work, /tmp

@@ -63,7 +63,19 @@ func TestSandboxConfig(t *testing.T) {
 				!slices.Contains(host.SecurityOpt, "no-new-privileges") || host.Privileged {
 				t.Errorf("host config %+v", host)
 			}
+			if host.Init == nil || !*host.Init || host.ShmSize != 64<<20 {
+				t.Errorf("init %v, shm %d", host.Init, host.ShmSize)
+			}
 			r := host.Resources
+			wantUlimits := map[string]int64{"nofile": 1024, "nproc": 4096, "fsize": 256 << 20, "core": 0}
+			if len(r.Ulimits) != len(wantUlimits) {
+				t.Errorf("ulimits %v", r.Ulimits)
+			}
+			for _, u := range r.Ulimits {
+				if w, ok := wantUlimits[u.Name]; !ok || u.Soft != w || u.Hard != w {
+					t.Errorf("ulimit %+v, want %d", *u, w)
+				}
+			}
 			if r.Memory != 100<<20 || r.MemorySwap != r.Memory || r.NanoCPUs != 1_500_000_000 || r.PidsLimit == nil || *r.PidsLimit != 256 {
 				t.Errorf("resources %+v", r)
 			}
