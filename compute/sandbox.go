@@ -78,8 +78,8 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, p sandboxParams) (*container
 		ShmSize:        e.opts.ShmMB << 20,
 		// An init (the engine's docker-init) as PID 1 reaps the job's
 		// orphans and forwards signals.
-		Init:           &initProcess,
-		Tmpfs:          e.tmpfsMounts(spec, p.ImageVolumes),
+		Init:  &initProcess,
+		Tmpfs: e.tmpfsMounts(spec, p.ImageVolumes),
 		// NoCopy: Docker would otherwise pre-fill a fresh volume with the
 		// image's files at its path, which collection would hand out.
 		Mounts: []mount.Mount{
