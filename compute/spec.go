@@ -2,7 +2,6 @@ package compute
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/distribution/reference"
 )
@@ -29,6 +29,10 @@ const (
 	MaxCommandArgs   = 256
 	MaxEnvVars       = 256
 	MaxEnvBytes      = 64 << 10 // keys plus values
+	MaxCommandBytes  = 64 << 10 // all arguments together
+	// MaxSpecBytes bounds the spec document ParseSpec reads: room for the
+	// largest input in base64 with everything else at its limit, escaped.
+	MaxSpecBytes = 16 << 20
 )
 
 // Default values applied by ParseSpec to fields left out.
@@ -114,9 +118,13 @@ func specErr(field string, kind error, format string, args ...any) *SpecError {
 	return &SpecError{Field: field, Kind: kind, Reason: fmt.Sprintf(format, args...)}
 }
 
-// ParseSpec decodes a job spec strictly (unknown fields and trailing data
-// are refused), applies defaults and validates it.
+// ParseSpec decodes a job spec of at most MaxSpecBytes strictly (unknown
+// fields and trailing data are refused), applies defaults and validates
+// it. Decoding and validation take time linear in the document's size.
 func ParseSpec(data []byte) (Spec, error) {
+	if len(data) > MaxSpecBytes {
+		return Spec{}, specErr("(document)", ErrSpecSyntax, "%d bytes, at most %d", len(data), MaxSpecBytes)
+	}
 	var s Spec
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -152,12 +160,27 @@ func (s *Spec) applyDefaults() {
 func (s Spec) Validate() error {
 	checks := []func() error{
 		s.validateVersion, s.validateImage, s.validateCommand, s.validateEnv,
-		s.validateResources, s.validateNetwork, s.validateOutputs,
+		s.validateResources, s.validateNetwork, s.validateOutputs, s.validateText,
 		func() error { return ValidateInputArchive(s.Input) },
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// validateText refuses strings that are not UTF-8 (ParseSpec never yields
+// them; a Spec built in Go might), which have no canonical JSON form.
+func (s Spec) validateText() error {
+	texts := append([]string{s.Image, s.Network, s.Outputs}, s.Command...)
+	for k, v := range s.Env {
+		texts = append(texts, k, v)
+	}
+	for _, x := range texts {
+		if !utf8.ValidString(x) {
+			return specErr("(document)", ErrSpecSyntax, "a string is not valid UTF-8")
 		}
 	}
 	return nil
@@ -196,10 +219,15 @@ func (s Spec) validateCommand() error {
 	if len(s.Command) > MaxCommandArgs {
 		return specErr("command", ErrBadCommand, "%d arguments, at most %d", len(s.Command), MaxCommandArgs)
 	}
+	total := 0
 	for i, a := range s.Command {
 		if strings.IndexByte(a, 0) >= 0 {
 			return specErr("command", ErrBadCommand, "argument %d contains NUL", i)
 		}
+		total += len(a)
+	}
+	if total > MaxCommandBytes {
+		return specErr("command", ErrBadCommand, "%d bytes, at most %d", total, MaxCommandBytes)
 	}
 	return nil
 }
@@ -288,20 +316,4 @@ func (s Spec) validateOutputs() error {
 		return specErr("outputs", ErrBadOutputPath, "%q is not %s or a directory under it", p, DefaultOutputPath)
 	}
 	return nil
-}
-
-// Hash returns the SHA-256 of the spec's canonical encoding: encoding/json
-// of the Spec struct (fields in declaration order, map keys sorted, no
-// insignificant whitespace, input as standard base64), taken after
-// ParseSpec has applied the defaults. Two specs that ParseSpec accepts and
-// that mean the same job hash the same.
-func (s Spec) Hash() [32]byte {
-	b, err := json.Marshal(s)
-	if err != nil {
-		// Only a NaN or infinite CPUs value (which Validate refuses and
-		// JSON cannot carry) makes Marshal fail; such a spec never hashes
-		// equal to a valid one.
-		b = []byte("invalid spec: " + err.Error())
-	}
-	return sha256.Sum256(b)
 }
