@@ -52,26 +52,142 @@ func (e *env) ownAsset(a actor) uint64 {
 	return info.AssetIndex
 }
 
+// badged is a provider holding an unclaimed tier-1 badge.
+type badged struct {
+	a     actor
+	asset uint64
+}
+
+// badgedProvider registers a provider and releases one job for it, which
+// mints its tier-1 badge (the env's first tier must be 1).
+func (e *env) badgedProvider() *badged {
+	e.t.Helper()
+	f := fix{p: e.registered(), cons: newActor(e.t, 5_000_000)}
+	if _, err := e.c.Release(e.ctx, f.cons.addr, f.cons.signer, e.submittedJob(f, 100, 100)); err != nil {
+		e.t.Fatalf("release: %v", err)
+	}
+	asset, err := e.c.PendingBadge(e.ctx, f.p.addr, 1)
+	if err != nil {
+		e.t.Fatalf("tier-1 badge: %v", err)
+	}
+	return &badged{a: f.p, asset: asset}
+}
+
+// claimGroup is [payment, opt-in, claim(tier)] for b, unsigned.
+func (e *env) claimGroup(b *badged, tierArg []byte) []types.Transaction {
+	e.t.Helper()
+	pay := e.pay(b.a, e.badgeAddr(), contracts.BadgeClaimPayment).Txn
+	opt := e.optIn(b.a, b.asset).Txn
+	call := e.appCall(b.a, e.d.Apps.Badge, types.NoOpOC, [][]byte{sel(claimSig), tierArg}, 2, func(t *types.Transaction) {
+		t.ForeignAssets = []types.AssetIndex{types.AssetIndex(b.asset)}
+		addBox(t, e.d.Apps.Badge, contracts.BadgeBoxName(b.a.addr, 1))
+	})
+	return []types.Transaction{pay, opt, call}
+}
+
+const badgeConfigureSig = "configure(uint64,string,byte[32],string,byte[32],string,byte[32])void"
+
 func badgeRejections() []rejection {
-	return []rejection{
-		{"mint: from an account", contracts.ErrNotRegistry, func(e *env, f fix) error {
-			_, err := e.c.Mint(e.ctx, f.x.addr, f.x.signer, f.x.addr, 1)
+	B := func(code contracts.ErrorCode, n int) site { return at("BadgeMinter", code, n) }
+	claim := func(mut func(e *env, f fix, g []types.Transaction) []types.Transaction) func(e *env, f fix) error {
+		return func(e *env, f fix) error {
+			g := mut(e, f, e.claimGroup(f.b, u64(1)))
+			_, err := e.sendTxns([]actor{f.b.a, f.x}, g...)
 			return err
-		}},
-		{"mint: from the creator", contracts.ErrNotRegistry, func(e *env, f fix) error {
+		}
+	}
+	h := make([]byte, 32)
+	rawConfigure := func(mut func(args [][]byte)) func(e *env, f fix) error {
+		return func(e *env, f fix) error {
+			app := e.freshApp(f.x, "BadgeMinter")
+			args := [][]byte{sel(badgeConfigureSig), u64(e.d.Apps.Registry), arc4("ipfs://x#arc3"), h, arc4("ipfs://y#arc3"), h, arc4("ipfs://z#arc3"), h}
+			mut(args)
+			_, err := e.sendTxns([]actor{f.x}, e.appCall(f.x, app, types.NoOpOC, args, 1, nil))
+			return err
+		}
+	}
+	cases := common("BadgeMinter", func(e *env) uint64 { return e.d.Apps.Badge })
+	return append(cases, []rejection{
+		{"mint: from an account", B(contracts.ErrNotRegistry, 1), func(e *env, f fix) error {
 			_, err := e.c.Mint(e.ctx, e.creator.addr, e.creator.signer, f.p.addr, 1)
 			return err
 		}},
-		{"badge configure: not the creator", contracts.ErrNotCreator, func(e *env, f fix) error {
-			h := make([]byte, 32)
-			return e.call(f.x, rawCall{app: e.d.Apps.Badge, sig: "configure(uint64,string,byte[32],string,byte[32],string,byte[32])void",
-				args: []interface{}{e.d.Apps.Registry, "ipfs://x#arc3", h, "ipfs://y#arc3", h, "ipfs://z#arc3", h}})
+		{"mint: from another app", B(contracts.ErrNotRegistry, 2), func(e *env, f fix) error {
+			relay := e.relay()
+			args := [][]byte{u64(e.d.Apps.Badge), sel("mint(address,uint64)uint64"), f.x.addr[:], u64(1)}
+			_, err := e.sendTxns([]actor{f.x}, e.appCall(f.x, relay, types.NoOpOC, args, 3, func(t *types.Transaction) {
+				addBox(t, e.d.Apps.Badge, contracts.BadgeBoxName(f.x.addr, 1))
+			}))
+			return err
 		}},
-		{"badge claim: nothing minted", contracts.ErrNoBadge, func(e *env, f fix) error {
+		{"claim: nothing minted", B(contracts.ErrNoBadge, 1), func(e *env, f fix) error {
 			asset := e.ownAsset(f.x)
 			return e.rawClaim(f.x, 1, asset, contracts.BadgeClaimPayment, e.optIn(f.x, asset))
 		}},
-	}
+		{"claim: tier of 7 bytes", B(contracts.ErrBadTier, 1), func(e *env, f fix) error {
+			_, err := e.sendTxns([]actor{f.b.a}, e.claimGroup(f.b, u64(1)[1:])...)
+			return err
+		}},
+		{"claim: tier 0", B(contracts.ErrBadTier, 2), func(e *env, f fix) error {
+			_, err := e.sendTxns([]actor{f.b.a}, e.claimGroup(f.b, u64(0))...)
+			return err
+		}},
+		{"claim: tier 4", B(contracts.ErrBadTier, 3), func(e *env, f fix) error {
+			_, err := e.sendTxns([]actor{f.b.a}, e.claimGroup(f.b, u64(4))...)
+			return err
+		}},
+		{"claim: payment missing", B(contracts.ErrPaymentMissing, 1), claim(func(_ *env, _ fix, g []types.Transaction) []types.Transaction { return g[1:] })},
+		{"claim: two before is not a payment", B(contracts.ErrPaymentMissing, 2), claim(func(_ *env, _ fix, g []types.Transaction) []types.Transaction {
+			keyreg(&g[0])
+			return g
+		})},
+		{"claim: paid to someone else", B(contracts.ErrPaymentReceiver, 1), claim(func(_ *env, f fix, g []types.Transaction) []types.Transaction {
+			g[0].Receiver = f.x.addr
+			return g
+		})},
+		{"claim: paid one short", B(contracts.ErrPaymentAmount, 1), claim(func(_ *env, _ fix, g []types.Transaction) []types.Transaction {
+			g[0].Amount--
+			return g
+		})},
+		{"claim: payment closes the payer", B(contracts.ErrPaymentClose, 1), claim(func(e *env, _ fix, g []types.Transaction) []types.Transaction {
+			g[0].CloseRemainderTo = e.badgeAddr()
+			g[0].Fee, g[1].Fee, g[2].Fee = g[0].Fee+g[1].Fee+g[2].Fee, 0, 0
+			return g
+		})},
+		{"claim: paid by someone else", B(contracts.ErrPaymentSender, 1), claim(func(_ *env, f fix, g []types.Transaction) []types.Transaction {
+			g[0].Sender = f.x.addr
+			return g
+		})},
+		{"claim: payment rekeys the payer", B(contracts.ErrPaymentRekey, 1), claim(func(_ *env, f fix, g []types.Transaction) []types.Transaction {
+			g[0].RekeyTo = f.x.addr
+			return g
+		})},
+		{"claim: transaction before is not an asset transfer", B(contracts.ErrOptinMissing, 1), claim(func(e *env, f fix, g []types.Transaction) []types.Transaction {
+			g[1] = e.pay(f.b.a, f.b.a.addr, 0).Txn
+			return g
+		})},
+		{"claim: opt-in to another asset", B(contracts.ErrOptinMissing, 2), claim(func(e *env, f fix, g []types.Transaction) []types.Transaction {
+			g[1] = e.optIn(f.b.a, e.ownAsset(f.x)).Txn
+			return g
+		})},
+		{"claim: opt-in by someone else", B(contracts.ErrOptinMissing, 3), claim(func(e *env, f fix, g []types.Transaction) []types.Transaction {
+			g[1] = e.optIn(f.x, f.b.asset).Txn
+			return g
+		})},
+		{"badge configure: not the creator", B(contracts.ErrNotCreator, 1), func(e *env, f fix) error {
+			return e.call(f.x, rawCall{app: e.d.Apps.Badge, sig: badgeConfigureSig,
+				args: []interface{}{e.d.Apps.Registry, "ipfs://x#arc3", h, "ipfs://y#arc3", h, "ipfs://z#arc3", h}})
+		}},
+		{"badge configure: twice", B(contracts.ErrAlreadyConfigured, 1), func(e *env, f fix) error {
+			return e.call(e.creator, rawCall{app: e.d.Apps.Badge, sig: badgeConfigureSig,
+				args: []interface{}{e.d.Apps.Registry, "ipfs://x#arc3", h, "ipfs://y#arc3", h, "ipfs://z#arc3", h}})
+		}},
+		{"badge configure: registry id of 7 bytes", B(contracts.ErrBadConfig, 1), rawConfigure(func(a [][]byte) { a[1] = a[1][1:] })},
+		{"badge configure: no registry", B(contracts.ErrBadConfig, 2), rawConfigure(func(a [][]byte) { a[1] = u64(0) })},
+		{"badge configure: URL length prefix wrong", B(contracts.ErrBadConfig, 3), rawConfigure(func(a [][]byte) { a[2] = append([]byte{0, 40}, "ipfs://x"...) })},
+		{"badge configure: URL above 96 bytes", B(contracts.ErrBadConfig, 4), rawConfigure(func(a [][]byte) { a[2] = arc4("ipfs://" + strings.Repeat("x", 90)) })},
+		{"badge configure: hash of 31 bytes", B(contracts.ErrBadConfig, 5), rawConfigure(func(a [][]byte) { a[3] = h[1:] })},
+	}...)
 }
 
 // TestBadgeMintAndClaim: the first completed job crosses tier 1, release

@@ -19,8 +19,8 @@ func BenchmarkJobLifecycle(b *testing.B) {
 	var txns, fees, providerFees, consumerFees uint64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		jp := jobParams(p.addr, lockAmount, 100, 100)
-		created, err := e.c.CreateJob(e.ctx, cons.addr, cons.signer, jp)
+		jp := e.job(p, cons, 100, 100)
+		created, err := e.create(jp)
 		if err != nil {
 			b.Fatalf("create_job: %v", err)
 		}

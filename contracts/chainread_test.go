@@ -16,8 +16,8 @@ func TestAppCallAt(t *testing.T) {
 	e := newEnv(t, testConfig([3]uint64{10, 20, 30}))
 	p := e.registered()
 	consumer := newActor(t, 5_000_000)
-	jp := jobParams(p.addr, lockAmount, 100, 10)
-	created, err := e.c.CreateJob(e.ctx, consumer.addr, consumer.signer, jp)
+	jp := e.job(p, consumer, 100, 10)
+	created, err := e.create(jp)
 	if err != nil {
 		t.Fatalf("create_job: %v", err)
 	}
@@ -52,15 +52,20 @@ func TestAppCallAt(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		arg1 := jp.ID[:]
+		if method == "create_job" {
+			arg1 = jp.Nonce[:]
+		}
 		if c.TxID != txid || c.Round != r.Round || c.AppID != e.d.Apps.Escrow || len(c.Args) < 2 ||
-			!bytes.Equal(c.Args[0], sel) || !bytes.Equal(c.Args[1], jp.ID[:]) {
+			!bytes.Equal(c.Args[0], sel) || !bytes.Equal(c.Args[1], arg1) {
 			t.Fatalf("%s: read %+v", method, c)
 		}
 		return c
 	}
 	c := call(created, "create_job")
 	ev, ok := contracts.DecodeJobCreated(c.Logs)
-	if c.Sender != consumer.addr || !ok || ev.ID != jp.ID || ev.Consumer != consumer.addr || ev.Provider != p.addr || ev.Locked != lockAmount {
+	if c.Sender != p.addr || !ok || ev.ID != jp.ID || ev.Consumer != consumer.addr || ev.Provider != p.addr || ev.Locked != lockAmount ||
+		ev.RatePerHour != testRate || ev.MaxSeconds != 1000 || ev.SpecHash != jp.SpecHash || ev.Nonce != jp.Nonce {
 		t.Errorf("create_job: sender %s, event %+v (%v)", c.Sender, ev, ok)
 	}
 	if c.Group == ([32]byte{}) {

@@ -8,9 +8,9 @@ type ErrorCode string
 const (
 	ErrAlreadyConfigured     ErrorCode = "ERR:ALREADY_CONFIGURED"
 	ErrAlreadyRegistered     ErrorCode = "ERR:ALREADY_REGISTERED"
+	ErrBadgeClaimed          ErrorCode = "ERR:BADGE_CLAIMED"
 	ErrBadAddress            ErrorCode = "ERR:BAD_ADDRESS"
 	ErrBadArg                ErrorCode = "ERR:BAD_ARG"
-	ErrBadgeClaimed          ErrorCode = "ERR:BADGE_CLAIMED"
 	ErrBadBool               ErrorCode = "ERR:BAD_BOOL"
 	ErrBadConfig             ErrorCode = "ERR:BAD_CONFIG"
 	ErrBadCreate             ErrorCode = "ERR:BAD_CREATE"
@@ -18,7 +18,6 @@ const (
 	ErrBadEndpoint           ErrorCode = "ERR:BAD_ENDPOINT"
 	ErrBadJobBounds          ErrorCode = "ERR:BAD_JOB_BOUNDS"
 	ErrBadOnCompletion       ErrorCode = "ERR:BAD_ON_COMPLETION"
-	ErrBadOutcome            ErrorCode = "ERR:BAD_OUTCOME"
 	ErrBadPrice              ErrorCode = "ERR:BAD_PRICE"
 	ErrBadRate               ErrorCode = "ERR:BAD_RATE"
 	ErrBadState              ErrorCode = "ERR:BAD_STATE"
@@ -27,8 +26,7 @@ const (
 	ErrBadUint64             ErrorCode = "ERR:BAD_UINT64"
 	ErrBadWindow             ErrorCode = "ERR:BAD_WINDOW"
 	ErrBeforeDeadline        ErrorCode = "ERR:BEFORE_DEADLINE"
-	ErrJobExists             ErrorCode = "ERR:JOB_EXISTS"
-	ErrOverbilled            ErrorCode = "ERR:OVERBILLED"
+	ErrNonceUsed             ErrorCode = "ERR:NONCE_USED"
 	ErrNotConfigured         ErrorCode = "ERR:NOT_CONFIGURED"
 	ErrNotConsumer           ErrorCode = "ERR:NOT_CONSUMER"
 	ErrNotCreator            ErrorCode = "ERR:NOT_CREATOR"
@@ -37,19 +35,23 @@ const (
 	ErrNotRegistered         ErrorCode = "ERR:NOT_REGISTERED"
 	ErrNotRegistry           ErrorCode = "ERR:NOT_REGISTRY"
 	ErrNoBadge               ErrorCode = "ERR:NO_BADGE"
+	ErrNoRecord              ErrorCode = "ERR:NO_RECORD"
 	ErrNoSuchJob             ErrorCode = "ERR:NO_SUCH_JOB"
 	ErrOptinMissing          ErrorCode = "ERR:OPTIN_MISSING"
+	ErrOverElapsed           ErrorCode = "ERR:OVER_ELAPSED"
+	ErrOverMax               ErrorCode = "ERR:OVER_MAX"
 	ErrPastDeadline          ErrorCode = "ERR:PAST_DEADLINE"
 	ErrPaymentAmount         ErrorCode = "ERR:PAYMENT_AMOUNT"
 	ErrPaymentClose          ErrorCode = "ERR:PAYMENT_CLOSE"
 	ErrPaymentMissing        ErrorCode = "ERR:PAYMENT_MISSING"
 	ErrPaymentReceiver       ErrorCode = "ERR:PAYMENT_RECEIVER"
+	ErrPaymentRekey          ErrorCode = "ERR:PAYMENT_REKEY"
 	ErrPaymentSender         ErrorCode = "ERR:PAYMENT_SENDER"
 	ErrProviderNotRegistered ErrorCode = "ERR:PROVIDER_NOT_REGISTERED"
 	ErrProviderUnavailable   ErrorCode = "ERR:PROVIDER_UNAVAILABLE"
-	ErrRegistryReply         ErrorCode = "ERR:REGISTRY_REPLY"
 	ErrSelfDeal              ErrorCode = "ERR:SELF_DEAL"
 	ErrStringTooLong         ErrorCode = "ERR:STRING_TOO_LONG"
+	ErrUnderfunded           ErrorCode = "ERR:UNDERFUNDED"
 	ErrUnknownMethod         ErrorCode = "ERR:UNKNOWN_METHOD"
 	ErrWindowClosed          ErrorCode = "ERR:WINDOW_CLOSED"
 	ErrWindowOpen            ErrorCode = "ERR:WINDOW_OPEN"
@@ -60,9 +62,9 @@ func AllErrorCodes() []ErrorCode {
 	return []ErrorCode{
 		ErrAlreadyConfigured,
 		ErrAlreadyRegistered,
+		ErrBadgeClaimed,
 		ErrBadAddress,
 		ErrBadArg,
-		ErrBadgeClaimed,
 		ErrBadBool,
 		ErrBadConfig,
 		ErrBadCreate,
@@ -70,7 +72,6 @@ func AllErrorCodes() []ErrorCode {
 		ErrBadEndpoint,
 		ErrBadJobBounds,
 		ErrBadOnCompletion,
-		ErrBadOutcome,
 		ErrBadPrice,
 		ErrBadRate,
 		ErrBadState,
@@ -79,8 +80,7 @@ func AllErrorCodes() []ErrorCode {
 		ErrBadUint64,
 		ErrBadWindow,
 		ErrBeforeDeadline,
-		ErrJobExists,
-		ErrOverbilled,
+		ErrNonceUsed,
 		ErrNotConfigured,
 		ErrNotConsumer,
 		ErrNotCreator,
@@ -89,19 +89,23 @@ func AllErrorCodes() []ErrorCode {
 		ErrNotRegistered,
 		ErrNotRegistry,
 		ErrNoBadge,
+		ErrNoRecord,
 		ErrNoSuchJob,
 		ErrOptinMissing,
+		ErrOverElapsed,
+		ErrOverMax,
 		ErrPastDeadline,
 		ErrPaymentAmount,
 		ErrPaymentClose,
 		ErrPaymentMissing,
 		ErrPaymentReceiver,
+		ErrPaymentRekey,
 		ErrPaymentSender,
 		ErrProviderNotRegistered,
 		ErrProviderUnavailable,
-		ErrRegistryReply,
 		ErrSelfDeal,
 		ErrStringTooLong,
+		ErrUnderfunded,
 		ErrUnknownMethod,
 		ErrWindowClosed,
 		ErrWindowOpen,

@@ -58,8 +58,9 @@ func (e *env) wantNoJob(id contracts.JobID) {
 
 const (
 	lockAmount = 1_000_000
-	billSecs   = 300     // at 3.6 ALGO/hour: 300000 microAlgo
-	billAmount = 300_000 // rate*seconds/3600
+	testRate   = 3_600_000 // microAlgo per hour: 1000 per second
+	billSecs   = 36        // within the 60 s slack, so no block time has to pass
+	billAmount = 36_000    // rate*seconds/3600
 )
 
 var (
@@ -154,23 +155,26 @@ func runLifecycle(e *env, lc lifecycle) []feeRow {
 	l := e.snapshot(map[string]actorOrApp{"consumer": cons.addr, "provider": p.addr, "third": third.addr,
 		"escrow": e.escrowAddr(), "registry": e.registryAddr(), "badge": e.badgeAddr()})
 	var rows []feeRow
-	jp := jobParams(p.addr, lockAmount, lc.deadline, lc.window)
-	res, err := e.c.CreateJob(e.ctx, cons.addr, cons.signer, jp)
+	jp := e.job(p, cons, lc.deadline, lc.window)
+	res, err := e.create(jp)
 	if err != nil {
 		t.Fatalf("create_job: %v", err)
 	}
 	rows = append(rows, feeRow{lc.name, "pay+create_job", 2, res.Fees})
+	const createCallFee = 2000 // the provider's call, pooling the inner Registry read
 	job, err := e.c.Job(e.ctx, jp.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if job.Consumer != cons.addr || job.Provider != p.addr || job.Locked != lockAmount || job.Status != contracts.JobOpen ||
 		job.CreatedRound != res.Round || job.DeadlineRound != res.Round+lc.deadline || job.SpecHash != jp.SpecHash ||
-		job.DisputeWindow != lc.window || job.RatePerHour != jp.RatePerHour {
+		job.DisputeWindow != lc.window || job.RatePerHour != jp.RatePerHour || job.MaxSeconds != 1000 || job.CreatedTime == 0 {
 		t.Fatalf("job box after create_job %+v", job)
 	}
-	l.add("consumer", -int64(lockAmount+contracts.JobBoxMBR+res.Fees))
-	l.add("escrow", lockAmount+contracts.JobBoxMBR)
+	// The pair's first job also pays its permanent nonce record.
+	l.add("consumer", -int64(lockAmount+contracts.JobBoxMBR+contracts.PairRecordMBR+res.Fees-createCallFee))
+	l.add("provider", -createCallFee)
+	l.add("escrow", lockAmount+contracts.JobBoxMBR+contracts.PairRecordMBR)
 	if lc.submit {
 		res, err := e.c.SubmitResult(e.ctx, p.addr, p.signer, jp.ID, proofHash, outputHash, billSecs)
 		if err != nil {
@@ -195,6 +199,9 @@ func runLifecycle(e *env, lc lifecycle) []feeRow {
 	l.add("consumer", lockAmount-lc.paid+contracts.JobBoxMBR)
 	l.add("escrow", -(lockAmount + contracts.JobBoxMBR))
 	l.check("after " + lc.name)
+	if n, ok, err := e.c.PairNonce(e.ctx, p.addr, cons.addr); err != nil || !ok || n != jp.Nonce {
+		t.Errorf("pair record %x (%v, %v), want the job's nonce %x", n, ok, err, jp.Nonce)
+	}
 	e.wantNoJob(jp.ID)
 	e.wantSettledEvent(res, contracts.JobSettled{ID: jp.ID, Outcome: lc.outcome, PaidProvider: uint64(lc.paid),
 		PaidConsumer: uint64(lockAmount - lc.paid + contracts.JobBoxMBR)}, lc.submit)

@@ -5,8 +5,6 @@ import (
 	"github.com/algorand/go-algorand-sdk/v2/crypto"
 	"github.com/algorand/go-algorand-sdk/v2/transaction"
 	"github.com/algorand/go-algorand-sdk/v2/types"
-
-	"github.com/kinetic-compute/kinetic/contracts"
 )
 
 // rawCall is an ABI call built outside the typed client, so that tests can
@@ -79,13 +77,13 @@ func (e *env) pay(from actor, to types.Address, amount uint64) transaction.Trans
 // createMutated builds the typed client's create_job group, lets mutate
 // change it (keep selects which transactions are sent), regroups, signs
 // with the given actors and sends it.
-func (e *env) createMutated(cons actor, jp contracts.JobParams, signers []actor, mutate func(pay, call *types.Transaction), keep ...int) error {
+func (e *env) createMutated(j testJob, signers []actor, mutate func(pay, call *types.Transaction), keep ...int) error {
 	e.t.Helper()
-	group, err := e.c.CreateJobGroup(e.ctx, cons.addr, cons.signer, jp)
+	group, err := e.c.BuildCreateJobGroup(e.ctx, j.Offer)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	pay, call := group[0].Txn, group[1].Txn
+	pay, call := group[0], group[1]
 	pay.Group, call.Group = types.Digest{}, types.Digest{}
 	mutate(&pay, &call)
 	all := []types.Transaction{pay, call}
@@ -102,7 +100,7 @@ func (e *env) createMutated(cons actor, jp contracts.JobParams, signers []actor,
 			txns[i].Group = gid
 		}
 	}
-	keys := map[types.Address]crypto.Account{cons.addr: cons.acct}
+	keys := map[types.Address]crypto.Account{j.cons.addr: j.cons.acct, j.p.addr: j.p.acct}
 	for _, s := range signers {
 		keys[s.addr] = s.acct
 	}

@@ -52,6 +52,6 @@ func TestReadOnlyGetters(t *testing.T) {
 	if err != nil || abiJob != box {
 		t.Fatalf("get_job %+v %v\nbox %+v", abiJob, err, box)
 	}
-	_, err = e.c.GetJob(e.ctx, f.x.addr, newJobID())
+	_, err = e.c.GetJob(e.ctx, f.x.addr, contracts.JobIDFor(f.x.addr, f.cons.addr, contracts.Hash{1}))
 	wantCode(t, err, contracts.ErrNoSuchJob)
 }

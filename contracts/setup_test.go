@@ -2,7 +2,6 @@ package contracts_test
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"path/filepath"
 	"testing"
@@ -36,6 +35,9 @@ type env struct {
 	c       *contracts.Client
 	d       contracts.Deployment
 	creator actor
+	// extra names the apps a test created besides the deployment (fresh
+	// unconfigured copies, the relay), for naming their rejections.
+	extra map[uint64]string
 }
 
 // testConfig keeps deadlines and windows small so tests can pass them.
@@ -58,7 +60,7 @@ func newEnv(t testing.TB, cfg contracts.DeployConfig) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, ctx: ctx, c: c, d: d, creator: creator}
+	return &env{t: t, ctx: ctx, c: c, d: d, creator: creator, extra: map[uint64]string{}}
 }
 
 func (e *env) escrowAddr() types.Address   { return crypto.GetApplicationAddress(e.d.Apps.Escrow) }
@@ -88,15 +90,36 @@ func (e *env) registered() actor {
 	return p
 }
 
-func newJobID() contracts.JobID {
-	var id contracts.JobID
-	_, _ = rand.Read(id[:])
-	return id
+// testJob is an offer between two test actors, with the id it will get.
+type testJob struct {
+	contracts.Offer
+	ID      contracts.JobID
+	p, cons actor
 }
 
-func jobParams(provider types.Address, amount, deadline, window uint64) contracts.JobParams {
-	return contracts.JobParams{ID: newJobID(), Provider: provider, Amount: amount, RatePerHour: 3_600_000,
-		DeadlineRounds: deadline, DisputeWindow: window, SpecHash: sha256.Sum256([]byte("spec"))}
+// job offers a job from provider p to consumer cons: 1 ALGO locked at
+// 3.6 ALGO/hour, so at most 1000 billed seconds, with a fresh nonce.
+func (e *env) job(p, cons actor, deadline, window uint64) testJob {
+	e.t.Helper()
+	nonce, err := contracts.NewNonce(time.Now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	o := contracts.Offer{Provider: p.addr, Consumer: cons.addr, Nonce: nonce, RatePerHour: testRate,
+		MaxSeconds: lockAmount * 3600 / testRate, Locked: lockAmount, DeadlineRounds: deadline, WindowRounds: window,
+		SpecHash: sha256.Sum256([]byte("spec"))}
+	return testJob{Offer: o, ID: o.JobID(), p: p, cons: cons}
+}
+
+// create opens the job (the consumer signs the payment, the provider the
+// call) and checks the id the Escrow returned.
+func (e *env) create(j testJob) (contracts.Result, error) {
+	e.t.Helper()
+	id, res, err := e.c.CreateJob(e.ctx, j.Offer, j.cons.signer, j.p.signer)
+	if err == nil && id != j.ID {
+		e.t.Fatalf("create_job returned id %x, JobIDFor gives %x", id, j.ID)
+	}
+	return res, err
 }
 
 // wantCode fails unless err is the rejection code.

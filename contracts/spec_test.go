@@ -102,12 +102,12 @@ func TestSpecsRouteDeclaredSelectors(t *testing.T) {
 func TestDecodeProviderMatchesABI(t *testing.T) {
 	info := contracts.ProviderInfo{Endpoint: "https://a.example", GPUModel: "RTX 4090", GPUCount: 2, VRAMMB: 24564,
 		CPUCores: 24, RAMMB: 65536, Driver: "550", CUDA: "12.4", PricePerHour: 123456, MinJobSecs: 60, MaxJobSecs: 7200}
-	typ, err := abi.TypeOf("(string,string,uint64,uint64,uint64,uint64,string,string,uint64,uint64,uint64,bool,uint64,uint64,uint64,uint64,uint64,uint64,uint64,uint64)")
+	typ, err := abi.TypeOf("(string,string,uint64,uint64,uint64,uint64,string,string,uint64,uint64,uint64,bool,uint64,uint64)")
 	if err != nil {
 		t.Fatal(err)
 	}
 	b, err := typ.Encode([]interface{}{info.Endpoint, info.GPUModel, info.GPUCount, info.VRAMMB, info.CPUCores, info.RAMMB,
-		info.Driver, info.CUDA, info.PricePerHour, info.MinJobSecs, info.MaxJobSecs, true, 11, 12, 13, 14, 15, 16, 17, 2})
+		info.Driver, info.CUDA, info.PricePerHour, info.MinJobSecs, info.MaxJobSecs, true, 11, 12})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,11 +119,23 @@ func TestDecodeProviderMatchesABI(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := contracts.Provider{Address: [32]byte{1}, ProviderInfo: info, Available: true, RegisteredRound: 11,
-		LastHeartbeatRound: 12, Completed: 13, Failed: 14, Disputed: 15, ComputeSeconds: 16, TotalEarned: 17, BadgeTier: 2}
+		LastHeartbeatRound: 12}
 	if p != want {
 		t.Fatalf("decoded %+v\nwant %+v", p, want)
 	}
-	if _, err := contracts.DecodeProvider([32]byte{}, b[:100]); err == nil {
+	rtyp, err := abi.TypeOf("(uint64,uint64,uint64,uint64,uint64,uint64)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rb, err := rtyp.Encode([]interface{}{13, 14, 15, 16, 17, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := contracts.DecodeReputation(rb)
+	if err != nil || rep != (contracts.Reputation{Completed: 13, Failed: 14, Disputed: 15, ComputeSeconds: 16, TotalEarned: 17, BadgeTier: 2}) {
+		t.Fatalf("reputation %+v %v", rep, err)
+	}
+	if _, err := contracts.DecodeProvider([32]byte{}, b[:80]); err == nil {
 		t.Error("short box decoded")
 	}
 	b[1] = 0xff // endpoint offset past the end
