@@ -52,10 +52,17 @@ func (e *env) createTxn(a actor, name string, approval, clear []byte, onc types.
 // submits txns through the client, which names the logic error.
 func (e *env) sendTxns(keys []actor, txns ...types.Transaction) (contracts.Result, error) {
 	e.t.Helper()
+	return e.sendAs(keys, nil, txns...)
+}
+
+// sendAs is sendTxns with the transactions at the indices of authBy signed
+// by that actor instead (the sender rekeyed to it earlier in the group).
+func (e *env) sendAs(keys []actor, authBy map[int]actor, txns ...types.Transaction) (contracts.Result, error) {
+	e.t.Helper()
+	for i := range txns {
+		txns[i].Group = types.Digest{}
+	}
 	if len(txns) > 1 {
-		for i := range txns {
-			txns[i].Group = types.Digest{}
-		}
 		gid, err := crypto.ComputeGroupID(txns)
 		if err != nil {
 			e.t.Fatal(err)
@@ -69,8 +76,11 @@ func (e *env) sendTxns(keys []actor, txns ...types.Transaction) (contracts.Resul
 		byAddr[k.addr] = k.acct
 	}
 	var signed [][]byte
-	for _, tx := range txns {
+	for i, tx := range txns {
 		acct, ok := byAddr[tx.Sender]
+		if a, set := authBy[i]; set {
+			acct = a.acct
+		}
 		if !ok {
 			e.t.Fatalf("no key for sender %s", tx.Sender)
 		}

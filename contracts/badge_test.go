@@ -1,6 +1,7 @@
 package contracts_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -71,6 +72,14 @@ func (e *env) badgedProvider() *badged {
 		e.t.Fatalf("tier-1 badge: %v", err)
 	}
 	return &badged{a: f.p, asset: asset}
+}
+
+// optedIn makes a opt in to asset, in a transaction of its own.
+func (e *env) optedIn(a actor, asset uint64) {
+	e.t.Helper()
+	if _, err := e.sendTxns([]actor{a}, e.optIn(a, asset).Txn); err != nil {
+		e.t.Fatalf("opt in: %v", err)
+	}
 }
 
 // claimGroup is [payment, opt-in, claim(tier)] for b, unsigned.
@@ -149,19 +158,25 @@ func badgeRejections() []rejection {
 			g[0].Amount--
 			return g
 		})},
-		{"claim: payment closes the payer", B(contracts.ErrPaymentClose, 1), claim(func(e *env, _ fix, g []types.Transaction) []types.Transaction {
+		{"claim: payment closes the payer", B(contracts.ErrPaymentClose, 1), claim(func(e *env, f fix, g []types.Transaction) []types.Transaction {
+			// A closed account cannot then opt in (its minimum balance),
+			// so the transaction between is another account's; the payer
+			// pays every fee before it closes.
 			g[0].CloseRemainderTo = e.badgeAddr()
-			g[0].Fee, g[1].Fee, g[2].Fee = g[0].Fee+g[1].Fee+g[2].Fee, 0, 0
+			g[0].Fee, g[2].Fee = g[0].Fee+g[2].Fee, 0
+			g[1] = e.pay(f.x, f.x.addr, 0).Txn
 			return g
 		})},
 		{"claim: paid by someone else", B(contracts.ErrPaymentSender, 1), claim(func(_ *env, f fix, g []types.Transaction) []types.Transaction {
 			g[0].Sender = f.x.addr
 			return g
 		})},
-		{"claim: payment rekeys the payer", B(contracts.ErrPaymentRekey, 1), claim(func(_ *env, f fix, g []types.Transaction) []types.Transaction {
+		{"claim: payment rekeys the payer", B(contracts.ErrPaymentRekey, 1), func(e *env, f fix) error {
+			g := e.claimGroup(f.b, u64(1))
 			g[0].RekeyTo = f.x.addr
-			return g
-		})},
+			_, err := e.sendAs([]actor{f.b.a}, map[int]actor{1: f.x, 2: f.x}, g...)
+			return err
+		}},
 		{"claim: transaction before is not an asset transfer", B(contracts.ErrOptinMissing, 1), claim(func(e *env, f fix, g []types.Transaction) []types.Transaction {
 			g[1] = e.pay(f.b.a, f.b.a.addr, 0).Txn
 			return g
@@ -174,6 +189,26 @@ func badgeRejections() []rejection {
 			g[1] = e.optIn(f.x, f.b.asset).Txn
 			return g
 		})},
+		{"claim: transfer to someone else", B(contracts.ErrOptinMissing, 4), claim(func(e *env, f fix, g []types.Transaction) []types.Transaction {
+			e.optedIn(f.b.a, f.b.asset)
+			e.optedIn(f.x, f.b.asset)
+			g[1] = e.optIn(f.b.a, f.b.asset).Txn
+			g[1].AssetReceiver = f.x.addr
+			return g
+		})},
+		{"claim: opt-in that closes the holding", B(contracts.ErrOptinMissing, 5), claim(func(e *env, f fix, g []types.Transaction) []types.Transaction {
+			e.optedIn(f.b.a, f.b.asset)
+			g[1].AssetCloseTo = e.badgeAddr()
+			return g
+		})},
+		{"claim: twice", B(contracts.ErrBadgeClaimed, 1), func(e *env, f fix) error {
+			b := e.badgedProvider()
+			if _, _, err := e.c.ClaimBadge(e.ctx, b.a.addr, b.a.signer, 1); err != nil {
+				return fmt.Errorf("first claim: %w", err)
+			}
+			_, err := e.sendTxns([]actor{b.a}, e.claimGroup(b, u64(1))...)
+			return err
+		}},
 		{"badge configure: not the creator", B(contracts.ErrNotCreator, 1), func(e *env, f fix) error {
 			return e.call(f.x, rawCall{app: e.d.Apps.Badge, sig: badgeConfigureSig,
 				args: []interface{}{e.d.Apps.Registry, "ipfs://x#arc3", h, "ipfs://y#arc3", h, "ipfs://z#arc3", h}})

@@ -180,10 +180,13 @@ func registryRejections() []rejection {
 			g[0].Fee, g[1].Fee = g[0].Fee+g[1].Fee, 0
 			return g
 		})},
-		{"register: payment rekeys the payer", R(contracts.ErrPaymentRekey, 1), mutated(func(_ *env, f fix, g []types.Transaction) []types.Transaction {
+		{"register: payment rekeys the payer", R(contracts.ErrPaymentRekey, 1), func(e *env, f fix) error {
+			g := e.registerGroup(f.x, registerSig, testInfo(), newMBR)
 			g[0].RekeyTo = f.cons.addr
-			return g
-		})},
+			// The call comes from the rekeyed account: the new key signs it.
+			_, err := e.sendAs([]actor{f.x}, map[int]actor{1: f.cons}, g...)
+			return err
+		}},
 		{"register: MBR paid by someone else", R(contracts.ErrPaymentSender, 1), mutated(func(_ *env, f fix, g []types.Transaction) []types.Transaction {
 			g[0].Sender = f.cons.addr
 			return g

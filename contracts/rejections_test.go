@@ -82,7 +82,7 @@ func common(app string, id func(e *env) uint64) []rejection {
 // the code), then fails when any tagged site was not reached.
 func TestRejections(t *testing.T) {
 	cfg := testConfig([3]uint64{1, 50, 60})
-	cfg.BadgePool = 2 * contracts.BadgeMintCost
+	cfg.BadgePool = 3 * contracts.BadgeMintCost
 	e := newEnv(t, cfg)
 	var pcs pcLines
 	lines := pcs.get(t)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
@@ -81,7 +82,7 @@ func (p *pcLines) get(t testing.TB) map[string]map[int]int {
 				p.err = err
 				return
 			}
-			prog, lines, err := comp.Compile(testkit.Context(t, 0), src)
+			prog, lines, err := comp.Compile(testkit.Context(t, time.Minute), src)
 			if err != nil {
 				p.err = err
 				return
@@ -112,8 +113,8 @@ func (p *pcLines) get(t testing.TB) map[string]map[int]int {
 var failRe = regexp.MustCompile(`app=(\d+), pc=(\d+)`)
 
 // failedSite names the site a rejection failed at: the innermost
-// "app=N, pc=M" of algod's error, the app named by ids (app 0, a creation,
-// is creating), the pc mapped to its source line.
+// "app=N, pc=M" of algod's error, the app named by ids (an id it does not
+// know is the app being created, creating), the pc mapped to its line.
 func failedSite(t testing.TB, err error, ids map[uint64]string, creating string, lines map[string]map[int]int, tagged map[string]map[int]site) (site, int, bool) {
 	t.Helper()
 	m := failRe.FindStringSubmatch(err.Error())
@@ -123,7 +124,9 @@ func failedSite(t testing.TB, err error, ids map[uint64]string, creating string,
 	id, _ := strconv.ParseUint(m[1], 10, 64)
 	pc, _ := strconv.Atoi(m[2])
 	app, ok := ids[id]
-	if id == 0 {
+	if !ok {
+		// Not an app of the deployment nor one the test named: the app
+		// being created (the creation's own id).
 		app, ok = creating, creating != ""
 	}
 	if !ok {
