@@ -172,7 +172,8 @@ func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions
 		}
 	}
 	digest := img.digest
-	rec := JobRecord{ID: id, Spec: spec, SpecHash: spec.Hash(), State: StateCreated, ImageDigest: digest, GPUUUIDs: opts.GPUUUIDs, Created: e.opts.Now()}
+	stored, envNames := withoutEnv(spec)
+	rec := JobRecord{ID: id, Spec: stored, EnvNames: envNames, SpecHash: spec.Hash(), State: StateCreated, ImageDigest: digest, GPUUUIDs: opts.GPUUUIDs, Created: e.opts.Now()}
 	cfg, host, netCfg := e.sandboxConfig(id, spec, sandboxParams{GPUUUIDs: opts.GPUUUIDs, ImageVolumes: img.volumes})
 	created, err := e.cli.ContainerCreate(ctx, cfg, host, netCfg, nil, "kinetic-job-"+id.String())
 	if err != nil {
@@ -208,6 +209,20 @@ func (e *Engine) checkStart(id JobID, spec Spec, opts RunOptions) error {
 		return err
 	}
 	return nil
+}
+
+// withoutEnv returns the spec as the job store keeps it, without the
+// environment, and the sorted variable names. The values reach the
+// container's configuration only; Docker keeps that until Wait removes the
+// container, and a resumed job needs nothing else.
+func withoutEnv(s Spec) (Spec, []string) {
+	names := make([]string, 0, len(s.Env))
+	for k := range s.Env {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	s.Env = nil
+	return s, names
 }
 
 // imageFacts is what Start needs to know about a job's image.

@@ -39,9 +39,13 @@ func (s JobState) Terminal() bool { return s == StateFinished || s == StateFaile
 // JobRecord is a job as persisted by the runner.
 type JobRecord struct {
 	ID JobID `json:"id"`
-	// Spec is the job's spec; its Input is dropped once the container has
-	// started, SpecHash keeps the hash of the spec as received.
+	// Spec is the job's spec without its environment values, which can be
+	// the consumer's secrets (API tokens): they go to the container only
+	// and are never written here (EnvNames keeps the names). Its Input is
+	// dropped once the container has started. SpecHash keeps the hash of
+	// the spec as received, values included.
 	Spec        Spec      `json:"spec"`
+	EnvNames    []string  `json:"envNames,omitempty"`
 	SpecHash    [32]byte  `json:"specHash"`
 	State       JobState  `json:"state"`
 	ContainerID string    `json:"containerId,omitempty"`
