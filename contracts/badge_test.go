@@ -329,35 +329,3 @@ func checkBadgeAsset(t *testing.T, e *env, asset uint64) {
 	}
 }
 
-// TestReRegisteredProviderDoesNotBlockSettlement: a provider that
-// deregisters with an unclaimed badge and registers again restarts at tier
-// 0; its next completed job asks to mint tier 1 again, which answers the
-// pending asset instead of failing the release.
-func TestReRegisteredProviderDoesNotBlockSettlement(t *testing.T) {
-	e := newEnv(t, testConfig([3]uint64{1, 2, 3}))
-	f := fix{p: e.registered(), cons: newActor(t, 5_000_000)}
-	if _, err := e.c.Release(e.ctx, f.cons.addr, f.cons.signer, e.submittedJob(f, 100, 100)); err != nil {
-		t.Fatal(err)
-	}
-	first, err := e.c.PendingBadge(e.ctx, f.p.addr, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.c.Deregister(e.ctx, f.p.addr, f.p.signer); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.c.Register(e.ctx, f.p.addr, f.p.signer, testInfo()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.c.Release(e.ctx, f.cons.addr, f.cons.signer, e.submittedJob(f, 100, 100)); err != nil {
-		t.Fatalf("release after re-registering: %v", err)
-	}
-	again, err := e.c.PendingBadge(e.ctx, f.p.addr, 1)
-	if err != nil || again != first {
-		t.Fatalf("pending tier-1 badge %d (%v), want the first one %d", again, err, first)
-	}
-	p, err := e.c.Provider(e.ctx, f.p.addr)
-	if err != nil || p.BadgeTier != 1 || p.Completed != 1 {
-		t.Fatalf("provider after re-registering %+v %v", p, err)
-	}
-}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
 
 // ledger tracks the exact balances the test expects.
@@ -250,6 +251,7 @@ func TestSettlesAfterProviderLeft(t *testing.T) {
 			e.t = t
 			f := fix{p: e.registered(), cons: newActor(t, 5_000_000)}
 			id := e.openJob(f, 100, 100)
+			testkit.AdvanceTime(t, c.seconds) // the billed seconds must have elapsed in block time
 			if _, err := e.c.SubmitResult(e.ctx, f.p.addr, f.p.signer, id, proofHash, outputHash, c.seconds); err != nil {
 				t.Fatal(err)
 			}

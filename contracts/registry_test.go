@@ -224,8 +224,8 @@ func mustMethod(e *env, sig string) abi.Method {
 }
 
 // TestRegistryMethods: register, update (grow and shrink), set_available,
-// heartbeat and deregister with exact balances; the Registry ends where it
-// started and the box is gone.
+// heartbeat and deregister with exact balances; the provider box is gone
+// and the Registry keeps exactly the permanent reputation record's MBR.
 func TestRegistryMethods(t *testing.T) {
 	e := newEnv(t, testConfig([3]uint64{5, 6, 7}))
 	p := newActor(t, 5_000_000)
@@ -235,8 +235,8 @@ func TestRegistryMethods(t *testing.T) {
 	if err != nil {
 		t.Fatalf("register: %v", err)
 	}
-	l.add("provider", -int64(mbrOf(info)+res.Fees))
-	l.add("registry", int64(mbrOf(info)))
+	l.add("provider", -int64(mbrOf(info)+contracts.ReputationBoxMBR+res.Fees))
+	l.add("registry", int64(mbrOf(info)+contracts.ReputationBoxMBR))
 	l.check("register")
 	got, err := e.c.Provider(e.ctx, p.addr)
 	if err != nil {
@@ -300,5 +300,8 @@ func TestRegistryMethods(t *testing.T) {
 	l.check("deregister")
 	if _, err := e.c.Provider(e.ctx, p.addr); err == nil {
 		t.Error("provider box still there")
+	}
+	if rep, err := e.c.Reputation(e.ctx, p.addr); err != nil || rep != (contracts.Reputation{}) {
+		t.Errorf("reputation record after deregistering %+v %v, want kept, all zero", rep, err)
 	}
 }
