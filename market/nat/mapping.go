@@ -191,21 +191,14 @@ func Open(ctx context.Context, cfg Config) (*PortMapping, error) {
 	return nil, fail
 }
 
-// tryProtocol finds one protocol's router, maps the port and checks the
-// external address; a mapping behind a second NAT is removed again.
+// tryProtocol finds one protocol's router, checks that its external address
+// is public (before asking for anything, so a second NAT leaves no mapping
+// behind) and maps the port.
 func tryProtocol(ctx context.Context, cfg Config, find Finder) (Mapping, Gateway, error) {
 	gw, err := find(ctx)
 	if err != nil {
 		return Mapping{}, nil, err
 	}
-	g, err := withTimeout(ctx, cfg.Timeout, func(ctx context.Context) (grant, error) {
-		return gw.Map(ctx, cfg.InternalPort, cfg.ExternalPort, cfg.Lease, cfg.Description)
-	})
-	if err != nil {
-		return Mapping{}, nil, err
-	}
-	m := Mapping{Protocol: gw.Protocol(), Gateway: gw.Name(), ExternalPort: g.externalPort,
-		InternalIP: g.internalIP, InternalPort: cfg.InternalPort, Lease: g.lease, Renewed: cfg.Clock.Now()}
 	type ext struct {
 		ip  netip.Addr
 		raw string
@@ -216,26 +209,20 @@ func tryProtocol(ctx context.Context, cfg Config, find Finder) (Mapping, Gateway
 	})
 	switch {
 	case err != nil:
-		err = fmt.Errorf("%s mapped port %d but did not say its external address: %w", gw.Name(), m.ExternalPort, err)
+		return Mapping{}, nil, fmt.Errorf("%s did not say its external address: %w", gw.Name(), err)
 	case !e.ip.IsValid():
-		err = noExternalAddress(e.raw)
+		return Mapping{}, nil, noExternalAddress(e.raw)
 	case isPrivate(e.ip):
-		err = doubleNAT(e.ip)
+		return Mapping{}, nil, doubleNAT(e.ip)
 	}
+	g, err := withTimeout(ctx, cfg.Timeout, func(ctx context.Context) (grant, error) {
+		return gw.Map(ctx, cfg.InternalPort, cfg.ExternalPort, cfg.Lease, cfg.Description)
+	})
 	if err != nil {
-		if uerr := unmap(ctx, cfg, gw, m.ExternalPort); uerr != nil {
-			err = errors.Join(err, fmt.Errorf("and removing the mapping again failed: %w", uerr))
-		}
 		return Mapping{}, nil, err
 	}
-	m.ExternalIP = e.ip
-	return m, gw, nil
-}
-
-func unmap(ctx context.Context, cfg Config, gw Gateway, externalPort uint16) error {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Timeout)
-	defer cancel()
-	return gw.Unmap(ctx, cfg.InternalPort, externalPort)
+	return Mapping{Protocol: gw.Protocol(), Gateway: gw.Name(), ExternalIP: e.ip, ExternalPort: g.externalPort,
+		InternalIP: g.internalIP, InternalPort: cfg.InternalPort, Lease: g.lease, Renewed: cfg.Clock.Now()}, gw, nil
 }
 
 func withTimeout[T any](ctx context.Context, d time.Duration, f func(context.Context) (T, error)) (T, error) {

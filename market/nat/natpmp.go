@@ -29,7 +29,7 @@ func findNATPMP(ctx context.Context, router netip.Addr, timeout time.Duration) (
 	}
 	g := &pmpGateway{router: router, timeout: timeout}
 	if _, _, err := g.ExternalIP(ctx); err != nil {
-		if classify(err) == KindRefused && isResultCode(err) {
+		if isResultCode(err) {
 			return g, nil // it answers; Map will say what it refuses
 		}
 		return nil, noGateway("%s did not answer NAT-PMP on UDP port 5351: %w", router, err)
@@ -73,7 +73,13 @@ func call[T any](ctx context.Context, f func() (T, error)) (T, error) {
 func (g *pmpGateway) ExternalIP(ctx context.Context) (netip.Addr, string, error) {
 	c := g.client(ctx)
 	r, err := call(ctx, c.GetExternalAddress)
-	if err != nil {
+	var rc *resultCodeError
+	switch {
+	case errors.As(err, &rc) && rc.code == 3:
+		return netip.Addr{}, "", &attemptError{KindNoExternalAddress, err}
+	case errors.As(err, &rc):
+		return netip.Addr{}, "", refused("%w", err)
+	case err != nil:
 		return netip.Addr{}, "", err
 	}
 	ip := netip.AddrFrom4(r.ExternalIPAddress)
@@ -92,6 +98,9 @@ func (g *pmpGateway) Map(ctx context.Context, internalPort, externalPort uint16,
 	r, err := call(ctx, func() (*natpmp.AddPortMappingResult, error) {
 		return c.AddPortMapping("tcp", int(internalPort), int(externalPort), int(lease/time.Second))
 	})
+	if isResultCode(err) {
+		return grant{}, refused("the router refused the mapping: %w", err)
+	}
 	if err != nil {
 		return grant{}, err
 	}
@@ -142,15 +151,15 @@ func pmpResult(code int) string {
 	return "unknown result code"
 }
 
-// pmpError turns go-nat-pmp's "Non-zero result code N" into a refusal that
-// names the code; other errors stay as they are.
+// pmpError turns go-nat-pmp's "Non-zero result code N" into a
+// *resultCodeError that names the code; other errors stay as they are.
 func pmpError(err error) error {
 	if err == nil {
 		return nil
 	}
 	var code int
 	if _, serr := fmt.Sscanf(err.Error(), "Non-zero result code %d", &code); serr == nil {
-		return &attemptError{KindRefused, &resultCodeError{code: code, err: err}}
+		return &resultCodeError{code: code, err: err}
 	}
 	return err
 }
@@ -162,7 +171,7 @@ type resultCodeError struct {
 }
 
 func (e *resultCodeError) Error() string {
-	return fmt.Sprintf("the router refused the mapping: NAT-PMP result code %d (%s)", e.code, pmpResult(e.code))
+	return fmt.Sprintf("NAT-PMP result code %d (%s)", e.code, pmpResult(e.code))
 }
 
 func (e *resultCodeError) Unwrap() error { return e.err }
