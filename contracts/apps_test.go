@@ -79,7 +79,7 @@ func (e *env) sendAs(keys []actor, authBy map[int]actor, txns ...types.Transacti
 	for i, tx := range txns {
 		acct, ok := byAddr[tx.Sender]
 		if a, set := authBy[i]; set {
-			acct = a.acct
+			acct, ok = a.acct, true
 		}
 		if !ok {
 			e.t.Fatalf("no key for sender %s", tx.Sender)
