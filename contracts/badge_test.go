@@ -328,4 +328,3 @@ func checkBadgeAsset(t *testing.T, e *env, asset uint64) {
 		t.Fatalf("badge asset params %+v", p)
 	}
 }
-
