@@ -77,7 +77,9 @@ func homeChild() int {
 	pm, err := Open(ctx, Config{
 		Consent: true, InternalPort: uint16(port), ExternalPort: uint16(ext), Lease: lease,
 		Description: "kinetic-test", Order: order, Timeout: 3 * time.Second,
-		OnRenew: func(m Mapping, err error) { emit("RENEWED", map[string]any{"lease": m.Lease.String(), "err": fmt.Sprint(err)}) },
+		OnRenew: func(m Mapping, err error) {
+			emit("RENEWED", map[string]any{"lease": m.Lease.String(), "err": fmt.Sprint(err)})
+		},
 	})
 	if err != nil {
 		emit("ERROR", childError{Kind: KindOf(err), Message: err.Error()})

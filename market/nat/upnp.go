@@ -161,11 +161,21 @@ func upnpError(err error) error {
 	}
 	code := fault.Detail.UPnPError.Errorcode
 	desc := fault.Detail.UPnPError.ErrorDescription
+	text := fmt.Sprintf("the router refused the mapping: UPnP error %d %s", code, desc)
 	if known := upnpErrorText(code); known != "" {
-		return refused("the router refused the mapping: UPnP error %d %s (%s)", code, desc, known)
+		text += " (" + known + ")"
 	}
-	return refused("the router refused the mapping: UPnP error %d %s", code, desc)
+	return &attemptError{KindRefused, &faultError{text: text, fault: fault}}
 }
+
+// faultError is a SOAP fault said in words; the fault stays in the chain.
+type faultError struct {
+	text  string
+	fault *soap.SOAPFaultError
+}
+
+func (e *faultError) Error() string { return e.text }
+func (e *faultError) Unwrap() error { return e.fault }
 
 // upnpErrorText explains the WANIPConnection error codes a user can act on.
 func upnpErrorText(code int) string {
