@@ -117,6 +117,16 @@ func (e *env) relay() uint64 {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	id := e.createProgram(src, "Relay")
+	if _, err := e.sendTxns([]actor{e.creator}, e.pay(e.creator, crypto.GetApplicationAddress(id), 100_000).Txn); err != nil {
+		e.t.Fatal(err)
+	}
+	return id
+}
+
+// createProgram compiles a test program and creates it (no state).
+func (e *env) createProgram(src []byte, name string) uint64 {
+	e.t.Helper()
 	compile := func(b []byte) []byte {
 		r, err := e.c.Algod().TealCompile(b).Do(e.ctx)
 		if err != nil {
@@ -132,18 +142,14 @@ func (e *env) relay() uint64 {
 	txn.GlobalStateSchema = types.StateSchema{}
 	res, err := e.sendTxns([]actor{e.creator}, txn)
 	if err != nil {
-		e.t.Fatalf("create relay: %v", err)
+		e.t.Fatalf("create %s: %v", name, err)
 	}
 	info, _, err := e.c.Algod().PendingTransactionInformation(res.TxIDs[0]).Do(e.ctx)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	id := info.ApplicationIndex
-	e.extra[id] = "Relay"
-	if _, err := e.sendTxns([]actor{e.creator}, e.pay(e.creator, crypto.GetApplicationAddress(id), 100_000).Txn); err != nil {
-		e.t.Fatal(err)
-	}
-	return id
+	e.extra[info.ApplicationIndex] = name
+	return info.ApplicationIndex
 }
 
 // appCall is a NoOp (or onc) call of app by a with raw arguments.
