@@ -18,7 +18,7 @@ import (
 func BenchmarkSandboxedStart(b *testing.B) {
 	cli := testkit.Docker(b)
 	image := testkit.TestImage(b)
-	e, err := NewEngine(cli, testkit.DB(b), EngineOptions{OutputDir: b.TempDir()})
+	e, err := NewEngine(cli, testkit.DB(b), EngineOptions{OutputDir: b.TempDir(), AllowedImages: testImages})
 	if err != nil {
 		b.Fatal(err)
 	}

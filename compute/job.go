@@ -14,9 +14,10 @@ import (
 // EventKind names a progress event.
 type EventKind string
 
-// Progress events, in the order a job emits them (logs between started and
-// finished).
+// Progress events, in the order a job emits them (pull events first, when
+// the image is pulled; logs between started and finished).
 const (
+	EventPull     EventKind = "pull"
 	EventCreated  EventKind = "created"
 	EventStarted  EventKind = "started"
 	EventLog      EventKind = "log"
@@ -38,6 +39,8 @@ type Event struct {
 	Data   []byte
 	// Result is set on finished.
 	Result *Result
+	// Pull is set on pull events.
+	Pull *PullProgress
 }
 
 // Result is the outcome of a job.

@@ -57,7 +57,7 @@ func TestOutputWatchFailsClosed(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			blind := &blindEngine{APIClient: testkit.Docker(t)}
-			e, err := NewEngine(blind, testkit.DB(t), EngineOptions{OutputDir: t.TempDir(), OutputUnmeasuredLimit: 2 * time.Second})
+			e, err := NewEngine(blind, testkit.DB(t), EngineOptions{OutputDir: t.TempDir(), AllowedImages: testImages, OutputUnmeasuredLimit: 2 * time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}

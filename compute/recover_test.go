@@ -22,7 +22,7 @@ func TestRecoverAfterRestart(t *testing.T) {
 	outDir := t.TempDir()
 	ctx := testkit.Context(t, time.Minute)
 
-	first, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir})
+	first, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir, AllowedImages: testImages})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestRecoverAfterRestart(t *testing.T) {
 	}
 
 	// The restart: a new engine over the same database.
-	second, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir})
+	second, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir, AllowedImages: testImages})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestFinishedBeforeRemoved(t *testing.T) {
 	outDir := t.TempDir()
 	ctx := testkit.Context(t, time.Minute)
 	crash := &crashBeforeRemove{APIClient: cli, id: newJobID(t)}
-	first, err := NewEngine(crash, db, EngineOptions{OutputDir: outDir})
+	first, err := NewEngine(crash, db, EngineOptions{OutputDir: outDir, AllowedImages: testImages})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +165,7 @@ func TestFinishedBeforeRemoved(t *testing.T) {
 		t.Fatalf("at removal the job was %v with result %+v; want finished with the result", crash.seen, crash.res)
 	}
 
-	second, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir})
+	second, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir, AllowedImages: testImages})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -33,6 +33,16 @@ type EngineOptions struct {
 	LogCapBytes int64
 	// OutputCapBytes caps the collected output tar (default 256 MiB).
 	OutputCapBytes int64
+	// AllowedImages is the provider's allow-list (the syntax of
+	// Policy.AllowedImagePrefixes): images matching it may run from the
+	// engine's local store. Any other image must be pinned by digest and
+	// runs only as pulled for jobs (see ImagesBucket). Empty: none.
+	AllowedImages []string
+	// PullCapBytes caps an image pull: the layer sizes announced while
+	// downloading and the pulled image's size (default 16 GiB).
+	PullCapBytes int64
+	// PullTimeout bounds an image pull (default 30 minutes).
+	PullTimeout time.Duration
 	// OutputUnmeasuredLimit is how long a running job's output volume may
 	// go unmeasured (disk-usage errors) before the job is stopped with
 	// ErrOutputUnmeasured (default 10 s).
@@ -73,6 +83,12 @@ func (o *EngineOptions) defaults() {
 	}
 	if o.ShmMB <= 0 {
 		o.ShmMB = 64
+	}
+	if o.PullCapBytes <= 0 {
+		o.PullCapBytes = 16 << 30
+	}
+	if o.PullTimeout <= 0 {
+		o.PullTimeout = 30 * time.Minute
 	}
 	if o.OutputUnmeasuredLimit <= 0 {
 		o.OutputUnmeasuredLimit = 10 * time.Second
@@ -149,7 +165,9 @@ func (e *Engine) Run(ctx context.Context, id JobID, spec Spec, opts RunOptions) 
 	return job.Wait(ctx)
 }
 
-// Start validates the job, creates its container with the full sandbox,
+// Start validates the job, admits its image (see admitImage: from the
+// allow-list, or pinned by digest and pulled for jobs, the pull recorded in
+// the job), creates its container with the full sandbox,
 // copies the input in, starts it and persists it as running. The returned
 // Job must be waited on; if the process dies first, Recover finds it.
 func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions) (*Job, error) {
@@ -162,8 +180,13 @@ func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions
 	if err := e.requireSeccomp(ctx); err != nil {
 		return nil, err
 	}
-	img, err := e.resolveImage(ctx, spec)
+	job := &Job{e: e, rec: JobRecord{ID: id}, onEvent: opts.OnEvent}
+	stored, envNames := withoutEnv(spec)
+	img, pull, err := e.admitImage(ctx, job, spec)
 	if err != nil {
+		if pull != nil { // a pull was tried: keep its record
+			_ = e.store.Put(JobRecord{ID: id, Spec: stored, EnvNames: envNames, SpecHash: spec.Hash(), State: StateFailed, Reason: err.Error(), Pull: pull, Created: e.opts.Now()})
+		}
 		return nil, err
 	}
 	if spec.Network == NetworkEgress {
@@ -172,8 +195,7 @@ func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions
 		}
 	}
 	digest := img.digest
-	stored, envNames := withoutEnv(spec)
-	rec := JobRecord{ID: id, Spec: stored, EnvNames: envNames, SpecHash: spec.Hash(), State: StateCreated, ImageDigest: digest, GPUUUIDs: opts.GPUUUIDs, Created: e.opts.Now()}
+	rec := JobRecord{ID: id, Spec: stored, EnvNames: envNames, SpecHash: spec.Hash(), State: StateCreated, ImageDigest: digest, GPUUUIDs: opts.GPUUUIDs, Created: e.opts.Now(), Pull: pull}
 	cfg, host, netCfg := e.sandboxConfig(id, spec, sandboxParams{GPUUUIDs: opts.GPUUUIDs, ImageVolumes: img.volumes})
 	created, err := e.cli.ContainerCreate(ctx, cfg, host, netCfg, nil, "kinetic-job-"+id.String())
 	if err != nil {
@@ -184,7 +206,7 @@ func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions
 		e.removeContainer(ctx, created.ID)
 		return nil, err
 	}
-	job := &Job{e: e, rec: rec, onEvent: opts.OnEvent}
+	job.rec = rec
 	job.emit(Event{Kind: EventCreated, ContainerID: created.ID, ImageDigest: digest})
 	if err := e.prepareAndStart(ctx, &job.rec); err != nil {
 		e.removeContainer(context.WithoutCancel(ctx), created.ID)
@@ -233,7 +255,7 @@ type imageFacts struct {
 	volumes []string
 }
 
-// resolveImage checks that the image is present (no pulls happen here) and
+// resolveImage checks that the image is present (admitImage pulls) and
 // returns the digest to record: the pinned digest if the spec has one (it
 // must match a repo digest or the image id), else a repo digest, else the
 // image id; and the image's declared volumes.

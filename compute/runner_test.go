@@ -29,8 +29,15 @@ type harness struct {
 	image string
 }
 
+// testImages is the allow-list under which tests run the local test image
+// and the fixtures made from it.
+var testImages = []string{"kinetic-test/"}
+
 func newHarness(t *testing.T, opts EngineOptions) *harness {
 	t.Helper()
+	if opts.AllowedImages == nil {
+		opts.AllowedImages = testImages
+	}
 	cli := testkit.Docker(t)
 	image := testkit.TestImage(t)
 	opts.OutputDir = t.TempDir()
@@ -331,7 +338,10 @@ func TestStartRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	pinned := h.spec("true")
-	pinned.Image = "kinetic-test/busybox@sha256:" + strings.Repeat("ab", 32)
+	// Nothing listens on port 1: the pull for the job fails at once.
+	pinned.Image = "127.0.0.1:1/kinetic-test/busybox@sha256:" + strings.Repeat("ab", 32)
+	private := h.spec("true")
+	private.Image = "private/app:latest"
 	cases := []struct {
 		name string
 		spec Spec
@@ -340,7 +350,8 @@ func TestStartRefuses(t *testing.T) {
 		{"missing image", missing, ErrImageMissing},
 		{"egress not allowed", egress, ErrEgressNotAllowed},
 		{"GPU count mismatch", gpu, ErrGPUAssignment},
-		{"digest not present", pinned, ErrImageMissing},
+		{"digest not present, registry unreachable", pinned, ErrImagePull},
+		{"not pinned, not on the allow-list", private, ErrImageNotAdmitted},
 		{"no NVIDIA runtime", gpu, ErrGPURuntimeMissing},
 	}
 	for _, c := range cases {

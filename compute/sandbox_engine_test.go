@@ -88,7 +88,7 @@ func TestStartRefusesWithoutSeccomp(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			e, err := NewEngine(fakeSecurity{APIClient: real, opts: c.opts}, testkit.DB(t), EngineOptions{OutputDir: t.TempDir()})
+			e, err := NewEngine(fakeSecurity{APIClient: real, opts: c.opts}, testkit.DB(t), EngineOptions{OutputDir: t.TempDir(), AllowedImages: testImages})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -27,7 +27,7 @@ func TestEnvSecretsNotPersisted(t *testing.T) {
 	outDir := t.TempDir()
 	ctx := testkit.Context(t, time.Minute)
 	secret := "tok-" + newJobID(t).String()
-	first, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir})
+	first, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir, AllowedImages: testImages})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func TestEnvSecretsNotPersisted(t *testing.T) {
 	noSecret("after start")
 
 	// The restart: a new engine over the same database resumes the job.
-	second, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir})
+	second, err := NewEngine(cli, db, EngineOptions{OutputDir: outDir, AllowedImages: testImages})
 	if err != nil {
 		t.Fatal(err)
 	}

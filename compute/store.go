@@ -14,6 +14,11 @@ import (
 // JobsBucket is the bbolt bucket holding one JobRecord per job id.
 const JobsBucket = "compute/jobs"
 
+// ImagesBucket holds one ImagePull per image pulled for jobs, keyed by its
+// normalised digest reference: the images that admitImage may hand to a
+// job without the provider's allow-list naming them.
+const ImagesBucket = "compute/images"
+
 // MetaBucket holds the store's instance id (key "instance").
 const MetaBucket = "compute/meta"
 
@@ -56,6 +61,9 @@ type JobRecord struct {
 	// Reason explains a failure, or how recovery handled the job.
 	Reason string  `json:"reason,omitempty"`
 	Result *Result `json:"result,omitempty"`
+	// Pull says how the image was fetched for this job; nil when it came
+	// from the provider's allow-list without a pull.
+	Pull *ImagePull `json:"pull,omitempty"`
 }
 
 // ErrJobNotFound is returned by JobStore.Get for an unknown id.
@@ -73,8 +81,10 @@ type JobStore struct {
 func NewJobStore(db *bbolt.DB) (*JobStore, error) {
 	s := &JobStore{db: db}
 	err := db.Update(func(tx *bbolt.Tx) error {
-		if _, err := tx.CreateBucketIfNotExists([]byte(JobsBucket)); err != nil {
-			return err
+		for _, b := range []string{JobsBucket, ImagesBucket} {
+			if _, err := tx.CreateBucketIfNotExists([]byte(b)); err != nil {
+				return err
+			}
 		}
 		meta, err := tx.CreateBucketIfNotExists([]byte(MetaBucket))
 		if err != nil {
@@ -164,4 +174,52 @@ func (s *JobStore) update(id JobID, fn func(*JobRecord)) (JobRecord, error) {
 		return bk.Put(id[:], nb)
 	})
 	return rec, err
+}
+
+// pulledImage returns the record of an image pulled for jobs, by
+// normalised digest reference, and whether there is one.
+func (s *JobStore) pulledImage(ref string) (ImagePull, bool, error) {
+	var rec ImagePull
+	found := false
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(ImagesBucket)).Get([]byte(ref))
+		if b == nil {
+			return nil
+		}
+		found = true
+		return json.Unmarshal(b, &rec)
+	})
+	if err != nil {
+		return ImagePull{}, false, fmt.Errorf("read pulled image %s: %w", ref, err)
+	}
+	return rec, found, nil
+}
+
+// putPulledImage records an image as pulled for jobs.
+func (s *JobStore) putPulledImage(rec ImagePull) error {
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	err = s.db.Update(func(tx *bbolt.Tx) error { return tx.Bucket([]byte(ImagesBucket)).Put([]byte(rec.Ref), b) })
+	if err != nil {
+		return fmt.Errorf("record pulled image %s: %w", rec.Ref, err)
+	}
+	return nil
+}
+
+// PulledImages lists the images pulled for jobs, ordered by reference.
+func (s *JobStore) PulledImages() ([]ImagePull, error) {
+	var out []ImagePull
+	err := s.db.View(func(tx *bbolt.Tx) error {
+		return tx.Bucket([]byte(ImagesBucket)).ForEach(func(k, v []byte) error {
+			var rec ImagePull
+			if err := json.Unmarshal(v, &rec); err != nil {
+				return fmt.Errorf("decode pulled image %s: %w", k, err)
+			}
+			out = append(out, rec)
+			return nil
+		})
+	})
+	return out, err
 }
