@@ -5,11 +5,13 @@
 // (WANIPConnection2, WANIPConnection1, WANPPPConnection1) or NAT-PMP, only
 // when the caller has set Config.Consent: nothing is mapped by default. It
 // reads the router's external address, renews the lease at half its granted
-// duration, and Close removes the mapping. Every failure is an *Error whose
-// text says in words what happened: no gateway answered, the router refused
-// the mapping (with its UPnP error code or NAT-PMP result code), the router
-// reports a private external address (a second NAT, such as CGNAT), or the
-// router reports none at all.
+// duration (retrying sooner when a renewal fails), and Close removes the
+// mapping. The external address is asked for before the mapping, so a
+// router behind a second NAT is left untouched. A failed Open returns an
+// *Error whose text says in words what happened: no gateway answered, the
+// router refused the mapping (with its UPnP error code or NAT-PMP result
+// code), the router reports a private external address (a second NAT, such
+// as CGNAT), or it reports none at all.
 //
 // CheckInfo asks the advertised endpoint for GET /v1/info through an injected
 // HTTP client and says why it does not answer: a timeout, a refused
@@ -25,7 +27,9 @@
 // rule it installs, GET /v1/info answering through that DNAT from the wan
 // side, lease renewal, DeletePortMapping on Close, the same over NAT-PMP,
 // and, with a CGNAT (100.64.0.0/10) address on the gateway's WAN side, the
-// router's refusal and empty external address. miniupnpd forwards only when
+// empty external address miniupnpd then reports over UPnP, its NAT-PMP
+// result code 3 (network failure), and that nothing gets mapped; with no
+// miniupnpd at all, the "no gateway answered" message. miniupnpd forwards only when
 // its WAN address is publicly routable, so the forwarding tests give the
 // isolated wan link a non-reserved prefix (11.87.13.0/24) that never leaves
 // the namespaces.

@@ -144,12 +144,12 @@ func (g *fakeGateway) waitMap(t *testing.T) mapCall {
 	}
 }
 
-// finders returns Finders that hand out the given gateways (nil: none
+// finders returns finders that hand out the given gateways (nil: none
 // answered) and count how often each protocol was asked.
-func finders(gws map[Protocol]*fakeGateway, asked map[Protocol]int) map[Protocol]Finder {
-	out := map[Protocol]Finder{}
+func finders(gws map[Protocol]*fakeGateway, asked map[Protocol]int) map[Protocol]finder {
+	out := map[Protocol]finder{}
 	for _, p := range []Protocol{UPnP, NATPMP} {
-		out[p] = func(context.Context) (Gateway, error) {
+		out[p] = func(context.Context) (gateway, error) {
 			asked[p]++
 			if gw := gws[p]; gw != nil {
 				return gw, nil

@@ -35,7 +35,8 @@ type Mapping struct {
 	InternalIP netip.Addr
 	// InternalPort is the provider's port on InternalIP.
 	InternalPort uint16
-	// Lease is the lifetime the router granted at the last renewal.
+	// Lease is the lifetime granted at the last renewal: NAT-PMP's answer,
+	// or for UPnP the lifetime asked for, which the router accepted.
 	Lease time.Duration
 	// Renewed is when the router last granted the lease.
 	Renewed time.Time
@@ -53,8 +54,8 @@ type grant struct {
 	lease        time.Duration
 }
 
-// Gateway is one protocol's client for the router that answered it.
-type Gateway interface {
+// gateway is one protocol's client for the router that answered it.
+type gateway interface {
 	// Protocol names the protocol.
 	Protocol() Protocol
 	// Name identifies the router in messages.
@@ -68,9 +69,9 @@ type Gateway interface {
 	Unmap(ctx context.Context, internalPort, externalPort uint16) error
 }
 
-// Finder finds the router answering one protocol; a *attemptError of
-// KindNoGateway (via noGateway) says none did.
-type Finder func(ctx context.Context) (Gateway, error)
+// finder finds the router answering one protocol; an error made by
+// noGateway says none did.
+type finder func(ctx context.Context) (gateway, error)
 
 // Clock is the time source for lease renewal.
 type Clock interface {
@@ -103,8 +104,6 @@ type Config struct {
 	// NATPMPGateway is the router's LAN address for NAT-PMP; the zero value
 	// means the default route's gateway (Linux; elsewhere it must be set).
 	NATPMPGateway netip.Addr
-	// Finders replaces the protocol clients (tests); nil uses the real ones.
-	Finders map[Protocol]Finder
 	// Clock replaces the system clock (tests).
 	Clock Clock
 	// Logger receives renewal events; nil discards them.
@@ -112,6 +111,10 @@ type Config struct {
 	// OnRenew, when set, is called after every renewal attempt with the
 	// mapping in force and the attempt's error (nil on success).
 	OnRenew func(Mapping, error)
+
+	// finders replaces the protocol clients in this package's tests; nil
+	// uses the real ones.
+	finders map[Protocol]finder
 }
 
 func (c Config) withDefaults() Config {
@@ -136,10 +139,10 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
-	if c.Finders == nil {
-		c.Finders = map[Protocol]Finder{
-			UPnP:   func(ctx context.Context) (Gateway, error) { return findUPnP(ctx, c.Timeout) },
-			NATPMP: func(ctx context.Context) (Gateway, error) { return findNATPMP(ctx, c.NATPMPGateway, c.Timeout) },
+	if c.finders == nil {
+		c.finders = map[Protocol]finder{
+			UPnP:   func(ctx context.Context) (gateway, error) { return findUPnP(ctx, c.Timeout) },
+			NATPMP: func(ctx context.Context) (gateway, error) { return findNATPMP(ctx, c.NATPMPGateway, c.Timeout) },
 		}
 	}
 	return c
@@ -148,17 +151,19 @@ func (c Config) withDefaults() Config {
 // PortMapping is a mapping in force, renewed until Close.
 type PortMapping struct {
 	cfg     Config
-	gw      Gateway
+	gw      gateway
 	mu      sync.Mutex
 	current Mapping
-	stop    chan struct{}
+	ctx     context.Context // ends renewal; cancelled by Close
+	cancel  context.CancelFunc
 	done    chan struct{}
 	once    sync.Once
 }
 
 // Open maps cfg.InternalPort with the first protocol in cfg.Order whose
 // router grants it and reports a public external address, and starts
-// renewing the lease. The returned error is an *Error.
+// renewing the lease until Close; ctx bounds Open itself, not the renewals.
+// A failure to map is an *Error; an invalid Config is a plain error.
 func Open(ctx context.Context, cfg Config) (*PortMapping, error) {
 	if !cfg.Consent {
 		return nil, &Error{Kind: KindNoConsent}
@@ -169,13 +174,14 @@ func Open(ctx context.Context, cfg Config) (*PortMapping, error) {
 	cfg = cfg.withDefaults()
 	fail := &Error{}
 	for _, p := range cfg.Order {
-		find, ok := cfg.Finders[p]
+		find, ok := cfg.finders[p]
 		if !ok {
 			return nil, fmt.Errorf("nat: no client for protocol %q", p)
 		}
 		m, gw, err := tryProtocol(ctx, cfg, find)
 		if err == nil {
-			pm := &PortMapping{cfg: cfg, gw: gw, current: m, stop: make(chan struct{}), done: make(chan struct{})}
+			pm := &PortMapping{cfg: cfg, gw: gw, current: m, done: make(chan struct{})}
+			pm.ctx, pm.cancel = context.WithCancel(context.WithoutCancel(ctx))
 			go pm.renew()
 			return pm, nil
 		}
@@ -194,7 +200,7 @@ func Open(ctx context.Context, cfg Config) (*PortMapping, error) {
 // tryProtocol finds one protocol's router, checks that its external address
 // is public (before asking for anything, so a second NAT leaves no mapping
 // behind) and maps the port.
-func tryProtocol(ctx context.Context, cfg Config, find Finder) (Mapping, Gateway, error) {
+func tryProtocol(ctx context.Context, cfg Config, find finder) (Mapping, gateway, error) {
 	gw, err := find(ctx)
 	if err != nil {
 		return Mapping{}, nil, err
@@ -255,20 +261,26 @@ func (pm *PortMapping) renew() {
 	wait := renewIn(pm.Mapping().Lease)
 	for {
 		select {
-		case <-pm.stop:
+		case <-pm.ctx.Done():
 			return
 		case <-pm.cfg.Clock.After(wait):
 		}
 		m := pm.Mapping()
-		ctx, cancel := context.WithTimeout(context.Background(), pm.cfg.Timeout)
-		g, err := pm.gw.Map(ctx, m.InternalPort, m.ExternalPort, pm.cfg.Lease, pm.cfg.Description)
-		cancel()
-		now := pm.cfg.Clock.Now()
-		if err == nil && g.externalPort != m.ExternalPort {
-			err = fmt.Errorf("%s renewed the lease on another external port, %d instead of %d", pm.gw.Name(), g.externalPort, m.ExternalPort)
-			m.ExternalPort = g.externalPort
+		g, err := withTimeout(pm.ctx, pm.cfg.Timeout, func(ctx context.Context) (grant, error) {
+			return pm.gw.Map(ctx, m.InternalPort, m.ExternalPort, pm.cfg.Lease, pm.cfg.Description)
+		})
+		if pm.ctx.Err() != nil {
+			return
 		}
+		now := pm.cfg.Clock.Now()
 		if err == nil {
+			if g.externalPort != m.ExternalPort {
+				// The router moved the mapping: the new port is the one in
+				// force, and the caller must advertise the new endpoint.
+				err = fmt.Errorf("%s renewed the lease on external port %d instead of %d: the endpoint changed",
+					pm.gw.Name(), g.externalPort, m.ExternalPort)
+				m.ExternalPort = g.externalPort
+			}
 			m.Lease, m.Renewed = g.lease, now
 			wait = renewIn(g.lease)
 			pm.cfg.Logger.Info("nat: lease renewed", "protocol", m.Protocol, "external", m.Endpoint(), "lease", g.lease)
@@ -289,7 +301,7 @@ func (pm *PortMapping) renew() {
 func (pm *PortMapping) Close(ctx context.Context) error {
 	var err error
 	pm.once.Do(func() {
-		close(pm.stop)
+		pm.cancel()
 		<-pm.done
 		m := pm.Mapping()
 		ctx, cancel := context.WithTimeout(ctx, pm.cfg.Timeout)

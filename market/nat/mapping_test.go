@@ -14,7 +14,7 @@ import (
 func openFake(t *testing.T, cfg Config, gws map[Protocol]*fakeGateway) (*PortMapping, map[Protocol]int, error) {
 	t.Helper()
 	asked := map[Protocol]int{}
-	cfg.Finders = finders(gws, asked)
+	cfg.finders = finders(gws, asked)
 	pm, err := Open(context.Background(), cfg)
 	if pm != nil {
 		t.Cleanup(func() { _ = pm.Close(context.Background()) })

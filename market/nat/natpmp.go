@@ -19,7 +19,7 @@ type pmpGateway struct {
 
 // findNATPMP returns the NAT-PMP router (the configured address, or the
 // default route's gateway) after it has answered an external-address request.
-func findNATPMP(ctx context.Context, router netip.Addr, timeout time.Duration) (Gateway, error) {
+func findNATPMP(ctx context.Context, router netip.Addr, timeout time.Duration) (gateway, error) {
 	if !router.IsValid() {
 		gw, err := defaultGateway()
 		if err != nil {

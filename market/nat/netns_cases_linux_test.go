@@ -135,7 +135,7 @@ func TestNetnsNoGateway(t *testing.T) {
 	home := startChild(ctx, t, l.home, "home", homeEnv("upnp,natpmp", "120s")...)
 	e := decode[childError](t, home.expect("ERROR", 30*time.Second))
 	t.Logf("Open: %s", e.Message)
-	want := "no UPnP/NAT-PMP gateway answered on the LAN: UPnP IGD: no Internet Gateway Device answered SSDP discovery within 3s; " +
+	want := "no UPnP/NAT-PMP gateway answered on the LAN: UPnP IGD: no Internet Gateway Device answered SSDP discovery within 2s; " +
 		"NAT-PMP: 10.231.47.1 did not answer NAT-PMP on UDP port 5351: "
 	if e.Kind != KindNoGateway || !strings.HasPrefix(e.Message, want) {
 		t.Errorf("error = %+v, want KindNoGateway with prefix %q", e, want)

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 	"time"
 )
 
@@ -123,9 +122,9 @@ func transportReason(ctx context.Context, err error) Reason {
 	switch {
 	case errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded || (errors.As(err, &ne) && ne.Timeout()):
 		return ReasonTimeout
-	case errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET):
+	case isRefused(err):
 		return ReasonRefused
-	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH) || errors.As(err, &dns):
+	case isUnreachable(err) || errors.As(err, &dns):
 		return ReasonUnreachable
 	}
 	return ReasonOther

@@ -35,7 +35,7 @@ type upnpGateway struct {
 // findUPnP searches the LAN for Internet Gateway Devices (IGD v2 and v1 at
 // once) and returns the first WAN connection service, preferring
 // WANIPConnection2, then WANIPConnection1, then WANPPPConnection1.
-func findUPnP(ctx context.Context, timeout time.Duration) (Gateway, error) {
+func findUPnP(ctx context.Context, timeout time.Duration) (gateway, error) {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var (
@@ -76,7 +76,8 @@ func findUPnP(ctx context.Context, timeout time.Duration) (Gateway, error) {
 	case len(errs) > 0:
 		return nil, noGateway("SSDP search failed: %w", errors.Join(errs...))
 	}
-	return nil, noGateway("no Internet Gateway Device answered SSDP discovery within %s", timeout)
+	// goupnp listens for SSDP answers for 2 seconds at most.
+	return nil, noGateway("no Internet Gateway Device answered SSDP discovery within %s", min(timeout, 2*time.Second))
 }
 
 func gatewayFromRoot(r goupnp.MaybeRootDevice) *upnpGateway {
