@@ -19,12 +19,16 @@ const (
 	ForeignPreempt ForeignAction = "preempt"
 )
 
-// Policy is the provider's rule set. The zero value accepts any image for
-// up to MaxJobSeconds (unlimited when 0), one job per GPU, no egress.
+// Policy is the provider's rule set. The zero value accepts only images
+// pinned by digest (which the Engine pulls for the job: it never hands a
+// job an image that merely happens to be on the machine), jobs of any
+// length up to the spec limit, one job per GPU, no egress.
 type Policy struct {
 	// AllowedImagePrefixes lists accepted image prefixes, matched on the
-	// normalised reference at path boundaries (see imageAllowed); empty
-	// allows all.
+	// normalised reference at path boundaries (see imageAllowed). When set,
+	// only matching images are accepted, and they may run from the local
+	// store (pass the same list as EngineOptions.AllowedImages). Empty:
+	// any image pinned by digest, pulled for the job.
 	AllowedImagePrefixes []string `json:"allowedImagePrefixes,omitempty"`
 	// MaxJobSeconds caps a job's maxSeconds; 0 means no cap beyond the spec's.
 	MaxJobSeconds int64 `json:"maxJobSeconds,omitempty"`
@@ -104,6 +108,9 @@ func (p Policy) Admit(spec Spec, s State) Decision {
 	}
 	if len(p.AllowedImagePrefixes) > 0 && !imageAllowed(spec.Image, p.AllowedImagePrefixes) {
 		return Decision{Reason: fmt.Sprintf("image %s is not in the allowed list", spec.Image)}
+	}
+	if len(p.AllowedImagePrefixes) == 0 && spec.Digest() == "" {
+		return Decision{Reason: fmt.Sprintf("image %s is not pinned by digest (name@sha256:…); without an allow-list this provider runs only images it pulls by digest for the job", spec.Image)}
 	}
 	if p.MaxJobSeconds > 0 && spec.MaxSeconds > p.MaxJobSeconds {
 		return Decision{Reason: fmt.Sprintf("job asks for %d s, the limit is %d s", spec.MaxSeconds, p.MaxJobSeconds)}

@@ -15,7 +15,7 @@ func gpu(i int, tempC float64, usedMB uint64, procs ...GPUProcess) GPUInfo {
 }
 
 func jobSpec(gpus int, vram uint64, seconds int64) Spec {
-	s := Spec{Version: 1, Image: "ghcr.io/lab/train:1", MaxSeconds: seconds, GPUs: gpus, MinVRAMMB: vram}
+	s := Spec{Version: 1, Image: "ghcr.io/lab/train@sha256:" + strings.Repeat("ab", 32), MaxSeconds: seconds, GPUs: gpus, MinVRAMMB: vram}
 	s.applyDefaults()
 	return s
 }
@@ -43,6 +43,9 @@ func TestPolicyAdmit(t *testing.T) {
 			State{Now: monday10, GPUs: twoGPUs, Running: []RunningJob{{GPUUUIDs: []string{"GPU-a"}}}}, false, nil, "1 available"},
 		{"not enough vram", base, jobSpec(1, 81000, 60), State{Now: monday10, GPUs: []GPUInfo{gpu(0, 50, 2000)}}, false, nil, "free VRAM"},
 		{"image not allowed", base, func() Spec { s := jobSpec(0, 0, 60); s.Image = "evil/miner"; return s }(), State{Now: monday10}, false, nil, "not in the allowed list"},
+		{"zero policy: image not pinned", Policy{}, func() Spec { s := jobSpec(0, 0, 60); s.Image = "private/app:latest"; return s }(), State{Now: monday10}, false, nil, "not pinned by digest"},
+		{"zero policy: image pinned", Policy{}, jobSpec(0, 0, 60), State{Now: monday10}, true, nil, "accepted"},
+		{"allow-listed, not pinned", base, func() Spec { s := jobSpec(0, 0, 60); s.Image = "ghcr.io/lab/train:1"; return s }(), State{Now: monday10}, true, nil, "accepted"},
 		{"too long", base, jobSpec(0, 0, 7200), State{Now: monday10}, false, nil, "limit is 3600"},
 		{"egress refused", base, func() Spec { s := jobSpec(0, 0, 60); s.Network = NetworkEgress; return s }(), State{Now: monday10}, false, nil, "egress"},
 		{"egress allowed", Policy{AllowEgress: true}, func() Spec { s := jobSpec(0, 0, 60); s.Network = NetworkEgress; return s }(), State{Now: monday10}, true, nil, "accepted"},
