@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
 	"github.com/algorand/go-algorand-sdk/v2/crypto"
@@ -21,6 +22,9 @@ type Deployment struct {
 	Apps        AppIDs
 	Creator     string
 	Round       uint64
+	// ProgramHash is ProgramHash() of the code deployed (empty in records
+	// written before v2): on LocalNet a mismatch means redeploy.
+	ProgramHash string `json:",omitempty"`
 }
 
 // ErrWrongNetwork reports a node whose genesis hash is not the deployment's.
@@ -32,6 +36,9 @@ type DeployConfig struct {
 	MinDeadline, MaxDeadline uint64    // rounds
 	MinWindow, MaxWindow     uint64    // dispute window, rounds
 	BadgePool                uint64    // microAlgo the BadgeMinter gets to mint with
+	// Logger, when set, gets a line each time EnsureDeployed replaces a
+	// recorded deployment (other programs, or apps gone).
+	Logger *slog.Logger
 }
 
 // DefaultDeployConfig: tiers at 10/100/1000 completed jobs, deadlines of
@@ -55,10 +62,13 @@ func CheckNetwork(ctx context.Context, c *algod.Client, d Deployment) error {
 	return nil
 }
 
-// EnsureDeployed returns the deployment recorded for the node's network
-// when its apps still exist with the committed bytecode; otherwise it
-// creates, funds and configures the three apps with DefaultDeployConfig,
-// records them and returns them.
+// EnsureDeployed is LocalNet's automatic deployment: it returns the
+// deployment recorded for the node's network when it was made from the
+// committed programs (same ProgramHash) and its apps still run them;
+// otherwise it creates, funds and configures the three apps with
+// DefaultDeployConfig, records them and returns them. It refuses
+// (ErrPublicNetwork) on TestNet, BetaNet and MainNet, whose apps come from
+// configuration (ResolveDeployment) and only an operator's Deploy creates.
 func EnsureDeployed(ctx context.Context, c *algod.Client, creator types.Address, signer transaction.TransactionSigner, store DeploymentStore) (Deployment, error) {
 	return EnsureDeployedWith(ctx, c, creator, signer, store, DefaultDeployConfig())
 }
@@ -70,6 +80,13 @@ func EnsureDeployedWith(ctx context.Context, c *algod.Client, creator types.Addr
 		return Deployment{}, fmt.Errorf("contracts: node params: %w", err)
 	}
 	gh := b64(sp.GenesisHash)
+	if name, public := PublicNetworks()[gh]; public {
+		return Deployment{}, fmt.Errorf("%w: %s", ErrPublicNetwork, name)
+	}
+	hash, err := ProgramHash()
+	if err != nil {
+		return Deployment{}, err
+	}
 	if d, ok, err := store.Load(gh); err != nil {
 		return Deployment{}, err
 	} else if ok {
@@ -77,21 +94,24 @@ func EnsureDeployedWith(ctx context.Context, c *algod.Client, creator types.Addr
 		if err != nil {
 			return Deployment{}, err
 		}
-		if live {
+		switch {
+		case live && d.ProgramHash == hash:
 			return d, nil
+		case d.ProgramHash != hash:
+			cfg.log("contracts: committed programs changed, deploying a new set", "network", sp.GenesisID,
+				"recorded_hash", d.ProgramHash, "program_hash", hash, "old_registry", d.Apps.Registry, "old_escrow", d.Apps.Escrow)
+		default:
+			cfg.log("contracts: recorded apps are gone or run other code, deploying a new set", "network", sp.GenesisID,
+				"old_registry", d.Apps.Registry, "old_escrow", d.Apps.Escrow)
 		}
 	}
-	d := Deployment{Network: sp.GenesisID, GenesisHash: gh, Creator: creator.String()}
-	if d.Apps, err = createApps(ctx, c, creator, signer); err != nil {
-		return Deployment{}, err
+	return Deploy(ctx, c, creator, signer, store, cfg)
+}
+
+func (cfg DeployConfig) log(msg string, args ...any) {
+	if cfg.Logger != nil {
+		cfg.Logger.Info(msg, args...)
 	}
-	if d.Round, err = bootstrap(ctx, c, creator, signer, d.Apps, cfg); err != nil {
-		return Deployment{}, err
-	}
-	if err := store.Save(d); err != nil {
-		return Deployment{}, err
-	}
-	return d, nil
 }
 
 // deploymentLive reports whether all three apps exist with the committed code.
