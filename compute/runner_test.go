@@ -266,7 +266,8 @@ func TestRunLimits(t *testing.T) {
 					t.Fatalf("err %v, result %+v", err, res)
 				}
 			}},
-		{"output growing past the cap is stopped early", `dd if=/dev/zero of=/output/big bs=1k count=512 2>/dev/null; sleep 60`, nil,
+		// Files under the fsize ulimit (the cap) each, together well past it.
+		{"output growing past the cap is stopped early", `for i in 1 2 3 4 5 6 7 8; do dd if=/dev/zero of=/output/big$i bs=1k count=60 2>/dev/null; done; sleep 60`, nil,
 			func(t *testing.T, res Result, err error, logs string, took time.Duration) {
 				if !errors.Is(err, ErrOutputTooLarge) || !res.OutputRefused || res.TimedOut || took > 15*time.Second {
 					t.Fatalf("err %v, result %+v, took %v", err, res, took)
