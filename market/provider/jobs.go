@@ -1,0 +1,115 @@
+package provider
+
+import (
+	"encoding/hex"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+
+	"github.com/algorand/go-algorand-sdk/v2/types"
+
+	"github.com/kinetic-compute/kinetic/compute"
+	"github.com/kinetic-compute/kinetic/market/jobauth"
+	"github.com/kinetic-compute/kinetic/market/sse"
+)
+
+// HeaderOutputSHA256 carries the hex SHA-256 of the output tar on
+// GET /v1/jobs/{id}/result.
+const HeaderOutputSHA256 = "Kinetic-Output-SHA256"
+
+// authJob resolves the job of the path and checks the request is signed by
+// its consumer; it answers 404, 401 or 403 itself and returns false then.
+func (s *Server) authJob(w http.ResponseWriter, r *http.Request) (jobRecord, bool) {
+	id, err := compute.ParseJobID(r.PathValue("id"))
+	if err != nil {
+		writeError(w, http.StatusNotFound, "no such job")
+		return jobRecord{}, false
+	}
+	rec, ok, err := s.store.job(id)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return jobRecord{}, false
+	}
+	if !ok {
+		writeError(w, http.StatusNotFound, "no such job")
+		return jobRecord{}, false
+	}
+	consumer, err := types.DecodeAddress(rec.Consumer)
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return jobRecord{}, false
+	}
+	if err := s.auth.Verify(r, id, consumer); err != nil {
+		if errors.Is(err, jobauth.ErrMissing) {
+			w.Header().Set("WWW-Authenticate", "Kinetic-Ed25519")
+		}
+		writeError(w, jobauth.Status(err), err.Error())
+		return jobRecord{}, false
+	}
+	return rec, true
+}
+
+func (s *Server) jobEvents(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.authJob(w, r)
+	if !ok {
+		return
+	}
+	sse.Serve(w, r, s.events, rec.ID)
+}
+
+func (s *Server) result(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.authJob(w, r)
+	if !ok {
+		return
+	}
+	if rec.OutputTar == "" {
+		writeError(w, http.StatusConflict, "job has no result yet (state "+rec.State+")")
+		return
+	}
+	f, err := os.Open(rec.OutputTar)
+	if err != nil {
+		writeError(w, http.StatusGone, "output is no longer kept")
+		return
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		writeError(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-tar")
+	w.Header().Set("Content-Length", strconv.FormatInt(st.Size(), 10))
+	w.Header().Set(HeaderOutputSHA256, hex.EncodeToString(rec.OutputSHA[:]))
+	_, _ = io.Copy(w, f)
+}
+
+func (s *Server) proof(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.authJob(w, r)
+	if !ok {
+		return
+	}
+	if len(rec.Proof) == 0 {
+		writeError(w, http.StatusConflict, "no proof steps yet")
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write(rec.Proof)
+}
+
+func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
+	rec, ok := s.authJob(w, r)
+	if !ok {
+		return
+	}
+	s.jmu.Lock()
+	cancel, running := s.cancels[rec.ID]
+	s.jmu.Unlock()
+	if !running {
+		writeError(w, http.StatusConflict, "job is not running (state "+rec.State+")")
+		return
+	}
+	cancel()
+	writeJSON(w, http.StatusAccepted, map[string]string{"jobId": rec.ID.String(), "state": "canceling"})
+}
