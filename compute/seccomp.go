@@ -13,7 +13,7 @@ import (
 
 // ErrNoSeccomp: the engine would run jobs without a seccomp filter, so the
 // sandbox refuses to run them.
-var ErrNoSeccomp = errors.New("Docker engine has no seccomp filter")
+var ErrNoSeccomp = errors.New("the Docker engine has no seccomp filter")
 
 // seccompRecheck is how long a good seccomp report is trusted.
 const seccompRecheck = time.Minute
