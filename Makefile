@@ -56,6 +56,8 @@ unit:
 
 fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzDecodeVerify -fuzztime=$(FUZZTIME) ./proof/
+	$(GO) test -run='^$$' -fuzz=FuzzParseSpec -fuzztime=$(FUZZTIME) ./compute/
+	$(GO) test -run='^$$' -fuzz=FuzzValidateInputArchive -fuzztime=$(FUZZTIME) ./compute/
 
 ## bench: performance benchmarks (real LocalNet and Docker where they need them)
 bench: deps build docker localnet
