@@ -8,6 +8,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -106,6 +107,11 @@ func (e *Engine) fetchForJob(ctx context.Context, job *Job, ref string) (ImagePu
 		return ImagePull{}, fmt.Errorf("%w: %v", ErrBadImageRef, err)
 	}
 	norm := named.String()
+	// One fetch per reference at a time: a second job for the same image
+	// waits and then finds it recorded, rather than seeing an image that is
+	// present but not yet recorded.
+	unlock := e.lockRef(norm)
+	defer unlock()
 	rec := ImagePull{Ref: norm, Started: e.opts.Now()}
 	prev, known, err := e.store.pulledImage(norm)
 	if err != nil {
@@ -128,6 +134,22 @@ func (e *Engine) fetchForJob(ctx context.Context, job *Job, ref string) (ImagePu
 		return rec, err
 	}
 	return rec, e.store.putPulledImage(rec)
+}
+
+// lockRef takes the fetch lock of an image reference.
+func (e *Engine) lockRef(ref string) (unlock func()) {
+	e.mu.Lock()
+	if e.pulling == nil {
+		e.pulling = map[string]*sync.Mutex{}
+	}
+	m := e.pulling[ref]
+	if m == nil {
+		m = &sync.Mutex{}
+		e.pulling[ref] = m
+	}
+	e.mu.Unlock()
+	m.Lock()
+	return m.Unlock
 }
 
 // pull runs the engine's pull of rec.Ref under PullTimeout, passing

@@ -178,3 +178,37 @@ func TestLocalImagesNotAdmitted(t *testing.T) {
 		}
 	}
 }
+
+// TestPullSharedByConcurrentJobs starts two jobs for one digest-pinned
+// image at once: both run, and the image is fetched once, the other job
+// reusing it.
+func TestPullSharedByConcurrentJobs(t *testing.T) {
+	t.Parallel()
+	_, ref := pushedImage(t)
+	h := newHarness(t, EngineOptions{AllowedImages: noLocalImages})
+	ctx := testkit.Context(t, 2*time.Minute)
+	s := h.spec("true")
+	s.Image = ref
+	errs := make(chan error, 2)
+	for range 2 {
+		go func() {
+			res, err := h.e.Run(ctx, newJobID(t), s, RunOptions{})
+			if err == nil && res.ExitCode != 0 {
+				err = errors.New("job failed")
+			}
+			errs <- err
+		}()
+	}
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	recs, err := h.e.Store().List()
+	if err != nil || len(recs) != 2 {
+		t.Fatalf("records %+v, %v", recs, err)
+	}
+	if fetched := slices.IndexFunc(recs, func(r JobRecord) bool { return r.Pull != nil && !r.Pull.Cached }); fetched < 0 || recs[1-fetched].Pull == nil || !recs[1-fetched].Pull.Cached {
+		t.Fatalf("pulls %+v and %+v, want one fetch and one reuse", recs[0].Pull, recs[1].Pull)
+	}
+}

@@ -108,6 +108,7 @@ type Engine struct {
 	mu      sync.Mutex
 	running map[JobID]*Job
 	seccomp seccompCheck
+	pulling map[string]*sync.Mutex // per image reference, see lockRef
 	sizer   volumeSizer
 	netMu   sync.Mutex // serialises ensureEgressNetwork
 }
