@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -175,10 +176,11 @@ func writeFile(t *testing.T, path, body string) {
 
 // child is this test binary re-run inside a namespace in one role.
 type child struct {
-	t     *testing.T
-	cmd   *exec.Cmd
-	stdin interface{ Write([]byte) (int, error) }
-	lines chan string
+	t      *testing.T
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	lines  chan string
+	exited chan struct{}
 }
 
 // startChild runs the test binary in ns with KINETIC_NAT_CHILD=role; TestMain
@@ -199,20 +201,33 @@ func startChild(ctx context.Context, t *testing.T, ns, role string, env ...strin
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s child: %v", role, err)
 	}
-	c := &child{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 64)}
+	c := &child{t: t, cmd: cmd, stdin: stdin, lines: make(chan string, 64), exited: make(chan struct{})}
 	go func() {
 		s := bufio.NewScanner(stdout)
 		for s.Scan() {
 			c.lines <- s.Text()
 		}
 		close(c.lines)
+		_ = cmd.Wait()
+		close(c.exited)
 	}()
 	t.Cleanup(func() {
 		_ = stdin.Close()
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-c.exited
 	})
 	return c
+}
+
+// wait waits for the child to exit by itself.
+func (c *child) wait(limit time.Duration) {
+	c.t.Helper()
+	_ = c.stdin.Close()
+	select {
+	case <-c.exited:
+	case <-time.After(limit):
+		c.t.Fatalf("child did not exit within %s", limit)
+	}
 }
 
 // expect returns the next line starting with prefix (without it), failing

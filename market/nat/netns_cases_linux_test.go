@@ -71,6 +71,57 @@ func TestNetnsUPnPMapReachRenewClose(t *testing.T) {
 	if r := l.reach(ctx, t, endpoint, "provider-A"); r.Reason != ReasonRefused {
 		t.Errorf("reach after Close = %+v, want ReasonRefused", r)
 	}
+	// A router that silently drops the port: the check times out.
+	run(t, "ip", "netns", "exec", l.gw, "nft", "add chain inet kinetic_upnp input { type filter hook input priority 0; policy accept; }")
+	run(t, "ip", "netns", "exec", l.gw, "nft", "add rule inet kinetic_upnp input tcp dport 18402 drop")
+	if r := l.reach(ctx, t, endpoint, "provider-A"); r.Reason != ReasonTimeout ||
+		!strings.HasPrefix(r.Message, endpoint+"/v1/info did not answer in time: the router may not forward the port, or a firewall drops it (") {
+		t.Errorf("reach through a dropping router = %+v, want ReasonTimeout", r)
+	}
+}
+
+// TestNetnsRouterRefusesAPortThenNATPMPPicksAnother asks for external port
+// 80, which miniupnpd's permission rules (allow 1024-65535) deny: over UPnP
+// alone Open reports the refusal; with NAT-PMP next, Open falls back to it
+// and miniupnpd grants the first allowed port, 1024, which the mapping and
+// its endpoint then carry.
+func TestNetnsRouterRefusesAPortThenNATPMPPicksAnother(t *testing.T) {
+	l := newLab(t, publicWAN, true)
+	ctx := ctxFor(t, 60*time.Second)
+	home := startChild(ctx, t, l.home, "home", append(homeEnv("upnp", "120s"), "KINETIC_NAT_EXTPORT=80")...)
+	e := decode[childError](t, home.expect("ERROR", 20*time.Second))
+	t.Logf("Open: %s", e.Message)
+	want := "the router refused the mapping: UPnP IGD: the router refused the mapping: UPnP error 606 Action not authorized " +
+		"(the router does not allow this host to add mappings)"
+	if e.Kind != KindRefused || e.Message != want {
+		t.Errorf("error = %+v\nwant KindRefused %q", e, want)
+	}
+	if rules := l.natRules(t); strings.Contains(rules, "dnat") {
+		t.Errorf("a DNAT rule was made for a denied port:\n%s", rules)
+	}
+	home.wait(10 * time.Second)
+
+	home = startChild(ctx, t, l.home, "home", append(homeEnv("upnp,natpmp", "120s"), "KINETIC_NAT_EXTPORT=80")...)
+	m := decode[Mapping](t, home.expect("OPENED", 20*time.Second))
+	t.Logf("Open: %+v", m)
+	if m.Protocol != NATPMP || m.ExternalPort != 1024 || m.Endpoint() != "http://"+l.externalIP()+":1024" {
+		t.Fatalf("mapping = %+v, want NAT-PMP on the router's choice, port 1024", m)
+	}
+	if rules := l.natRules(t); !strings.Contains(rules, "th dport 1024 dnat ip to 10.231.47.2:8402") {
+		t.Errorf("gateway has no DNAT rule for 1024:\n%s", rules)
+	}
+	if r := l.reach(ctx, t, m.Endpoint(), "provider-A"); r.Message != `ok {"provider":"provider-A"}` {
+		t.Errorf("reach through the router = %+v", r)
+	}
+	if _, err := home.stdin.Write([]byte("close\n")); err != nil {
+		t.Fatal(err)
+	}
+	if got := decode[string](t, home.expect("CLOSED", 10*time.Second)); got != "<nil>" {
+		t.Fatalf("Close = %s", got)
+	}
+	if rules := l.natRules(t); strings.Contains(rules, "dnat") {
+		t.Errorf("DNAT rule left after Close:\n%s", rules)
+	}
 }
 
 // TestNetnsNATPMPMapReachClose maps the port by NAT-PMP, the router found
