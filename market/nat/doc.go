@@ -21,22 +21,33 @@
 //
 // The Linux tests run the real miniupnpd (Debian's nftables build) in a
 // gateway network namespace they create, joined by veth pairs to a "home"
-// namespace, where the Go client runs, and to a "wan" namespace standing for
-// the internet; nothing else is contacted. They show SSDP discovery,
-// AddPortMapping, the router's own listing of the mapping, the nftables DNAT
-// rule it installs, GET /v1/info answering through that DNAT from the wan
-// side, lease renewal, DeletePortMapping on Close, the same over NAT-PMP,
-// and, with a CGNAT (100.64.0.0/10) address on the gateway's WAN side, the
-// empty external address miniupnpd then reports over UPnP, its NAT-PMP
-// result code 3 (network failure), and that nothing gets mapped; with no
-// miniupnpd at all, the "no gateway answered" message. miniupnpd forwards only when
-// its WAN address is publicly routable, so the forwarding tests give the
-// isolated wan link a non-reserved prefix (11.87.13.0/24) that never leaves
-// the namespaces.
+// namespace, where the Go client runs, and to a "wan" namespace standing
+// for the internet; nothing else is contacted. Over UPnP they show SSDP
+// discovery, AddPortMapping, the router's own record of the mapping
+// (GetSpecificPortMappingEntry, and upnpc's listing), the nftables DNAT rule
+// it installs, GET /v1/info answering through that DNAT from the wan side
+// (and the wrong-identity, refused and timeout answers), a 4-second lease
+// renewed past its first expiry, DeletePortMapping on Close, and a port the
+// router's permission rules deny (UPnP error 606). Over NAT-PMP they show
+// the router found from the default route, the mapping, its DNAT rule, the
+// endpoint answering, deletion on Close, and the router granting another
+// external port than the one asked for, which the mapping then carries.
+// With a CGNAT address (100.87.13.0/24) on the gateway's WAN side they show
+// the empty external address miniupnpd then reports over UPnP, its NAT-PMP
+// result code 3 (network failure), and that nothing is mapped; with no
+// miniupnpd, the "no gateway answered" message.
+//
+// miniupnpd forwards only when its WAN address is publicly routable (with a
+// reserved one it logs that port forwarding is impossible and answers
+// AddPortMapping with error 501), so the forwarding tests give the wan link,
+// a veth pair between two of the test's own namespaces with no route out,
+// the non-reserved prefix 11.87.13.0/24.
 //
 // miniupnpd cannot show: a router that reports a private external address
-// (it reports an empty one instead, so the "second NAT" message is covered
-// by unit tests with a fake gateway); WANPPPConnection1 and WANIPConnection1
-// only routers (it serves WANIPConnection2); a gateway that answers both
-// protocols differently; real ISP CGNAT behaviour beyond the refusal.
+// (it reports an empty one instead, so the "second NAT (CGNAT)" message is
+// covered by unit tests with a fake gateway); routers that offer only
+// WANIPConnection1 or WANPPPConnection1 (it serves WANIPConnection2); NAT-PMP
+// lease renewal against a real router (the renewal loop is the same for
+// both protocols and is unit-tested with a fake clock); and what a real
+// ISP's CGNAT does to inbound traffic.
 package nat
