@@ -1,7 +1,8 @@
 // Package testkit is Kinetic's integration-test harness: it hands a test the
 // real LocalNet algod (with a dispenser and freshly funded accounts), the
-// real Docker engine with the offline busybox test image, a Secret Service
-// probe and a temporary bbolt store.
+// real Docker engine with the offline busybox test image, a real container
+// registry on a loopback port (StartRegistry, which a test starts and
+// stops itself), a Secret Service probe and a temporary bbolt store.
 //
 // The harness never starts a node or an engine itself: `make test` does that
 // once for the whole run (scripts/test-env.sh) and every package's tests
