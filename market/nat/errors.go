@@ -20,9 +20,11 @@ const (
 	// KindDoubleNAT: the gateway's external address is private or shared
 	// (CGNAT), so a mapping on it cannot make the endpoint reachable.
 	KindDoubleNAT
-	// KindNoExternalAddress: the gateway mapped the port but reports no
-	// external address.
+	// KindNoExternalAddress: the gateway reports no external address.
 	KindNoExternalAddress
+	// KindFailed: a gateway was found but the exchange with it failed
+	// (a transport error or timeout, not an answer).
+	KindFailed
 )
 
 // Attempt is what one protocol said during Open.
@@ -59,7 +61,7 @@ func (e *Error) Error() string {
 	case KindNoExternalAddress:
 		b.WriteString("the router reports no external address")
 	default:
-		b.WriteString("port mapping failed")
+		b.WriteString("talking to the router failed")
 	}
 	for i, a := range e.Attempts {
 		if i == 0 {
@@ -94,10 +96,12 @@ func KindOf(err error) Kind {
 func rank(k Kind) int {
 	switch k {
 	case KindDoubleNAT:
-		return 4
+		return 5
 	case KindNoExternalAddress:
-		return 3
+		return 4
 	case KindRefused:
+		return 3
+	case KindFailed:
 		return 2
 	case KindNoGateway:
 		return 1
@@ -134,14 +138,14 @@ func noExternalAddress(reported string) error {
 			"or its own WAN address may be private or reserved (a second NAT)", reported)}
 }
 
-// classify returns the Kind of one attempt's error (KindRefused when the
+// classify returns the Kind of one attempt's error (KindFailed when the
 // error carries no classification).
 func classify(err error) Kind {
 	var ae *attemptError
 	if errors.As(err, &ae) {
 		return ae.kind
 	}
-	return KindRefused
+	return KindFailed
 }
 
 // isPrivate reports whether an external address cannot be reached from the
