@@ -280,7 +280,9 @@ func TestPMPErrorNamesTheResultCode(t *testing.T) {
 
 func TestOpenTransportFailureIsNotARefusal(t *testing.T) {
 	up := newFakeGateway(UPnP, "8.8.4.4")
-	up.mapFn = func(int, mapCall) (grant, error) { return grant{}, errors.New("dial tcp 192.168.7.1:5000: i/o timeout") }
+	up.mapFn = func(int, mapCall) (grant, error) {
+		return grant{}, errors.New("dial tcp 192.168.7.1:5000: i/o timeout")
+	}
 	_, _, err := openFake(t, Config{Consent: true, InternalPort: 8402}, map[Protocol]*fakeGateway{UPnP: up})
 	want := "talking to the router failed: UPnP IGD: dial tcp 192.168.7.1:5000: i/o timeout; NAT-PMP: nothing answered NAT-PMP"
 	if KindOf(err) != KindFailed || err.Error() != want {
