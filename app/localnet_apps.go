@@ -29,14 +29,16 @@ type localNetApps interface {
 }
 
 // realLocalNetApps implements localNetApps with the contracts package.
-type realLocalNetApps struct{}
+// log, when set, gets the line EnsureDeployed writes when it replaces a
+// recorded deployment (committed programs changed, or apps gone).
+type realLocalNetApps struct{ log *slog.Logger }
 
 func localNetAppsStore(dir string) contracts.DeploymentStore {
 	return contracts.NewFileDeploymentStore(filepath.Join(dir, localNetAppsFile))
 }
 
 // Ensure implements localNetApps.
-func (realLocalNetApps) Ensure(ctx context.Context, dir string) (contracts.Deployment, error) {
+func (a realLocalNetApps) Ensure(ctx context.Context, dir string) (contracts.Deployment, error) {
 	m := localnet.New(dir, nil)
 	c, err := m.Client()
 	if err != nil {
@@ -46,7 +48,9 @@ func (realLocalNetApps) Ensure(ctx context.Context, dir string) (contracts.Deplo
 	if err != nil {
 		return contracts.Deployment{}, err
 	}
-	dep, err := contracts.EnsureDeployed(ctx, c, d.Address, transaction.BasicAccountTransactionSigner{Account: d}, localNetAppsStore(dir))
+	cfg := contracts.DefaultDeployConfig()
+	cfg.Logger = a.log
+	dep, err := contracts.EnsureDeployedWith(ctx, c, d.Address, transaction.BasicAccountTransactionSigner{Account: d}, localNetAppsStore(dir), cfg)
 	if err != nil {
 		return contracts.Deployment{}, fmt.Errorf("deploy contracts on LocalNet: %w", err)
 	}
@@ -83,6 +87,10 @@ func startLocalNet(ctx context.Context, cfg Config, apps localNetApps, log *slog
 	if err != nil {
 		log.Error("LocalNet did not start", "dir", cfg.LocalNetDir, "err", err)
 		return
+	}
+	if ra, ok := apps.(realLocalNetApps); ok && ra.log == nil {
+		ra.log = log
+		apps = ra
 	}
 	d, err := apps.Ensure(ctx, cfg.LocalNetDir)
 	if err != nil {
