@@ -50,7 +50,8 @@ func (g *pmpGateway) client(ctx context.Context) *natpmp.Client {
 	return natpmp.NewClientWithTimeout(net.IP(g.router.AsSlice()), max(d, 10*time.Millisecond))
 }
 
-// call runs a blocking go-nat-pmp request, returning early when ctx ends.
+// call runs a blocking go-nat-pmp request, returning early when ctx ends;
+// the request itself then stops at its own retry budget (see client).
 func call[T any](ctx context.Context, f func() (T, error)) (T, error) {
 	type result struct {
 		v   T
