@@ -16,8 +16,6 @@ import (
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
 
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
@@ -321,64 +319,6 @@ func TestRunCancel(t *testing.T) {
 	rec, err := h.e.Store().Get(job.ID())
 	if err != nil || rec.State != StateFinished || rec.Result == nil || !rec.Result.Canceled {
 		t.Fatalf("stored %+v, %v", rec, err)
-	}
-}
-
-func TestStartRefuses(t *testing.T) {
-	t.Parallel()
-	h := newHarness(t, EngineOptions{})
-	ctx := testkit.Context(t, time.Minute)
-	missing := h.spec("true")
-	missing.Image = "kinetic-test/absent:0"
-	egress := h.spec("true")
-	egress.Network = NetworkEgress
-	gpu := h.spec("true")
-	gpu.GPUs = 1
-	info, err := EngineStatus(ctx, h.e.cli)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pinned := h.spec("true")
-	// Nothing listens on port 1: the pull for the job fails at once.
-	pinned.Image = "127.0.0.1:1/kinetic-test/busybox@sha256:" + strings.Repeat("ab", 32)
-	private := h.spec("true")
-	private.Image = "private/app:latest"
-	cases := []struct {
-		name string
-		spec Spec
-		want error
-	}{
-		{"missing image", missing, ErrImageMissing},
-		{"egress not allowed", egress, ErrEgressNotAllowed},
-		{"GPU count mismatch", gpu, ErrGPUAssignment},
-		{"digest not present, registry unreachable", pinned, ErrImagePull},
-		{"not pinned, not on the allow-list", private, ErrImageNotAdmitted},
-		{"no NVIDIA runtime", gpu, ErrGPURuntimeMissing},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			var opts RunOptions
-			if c.want == ErrGPURuntimeMissing {
-				if info.NvidiaRuntime {
-					// Not a harness skip: the refusal exists only on engines
-					// without the NVIDIA runtime.
-					t.Skip("this engine has the NVIDIA runtime")
-				}
-				opts.GPUUUIDs = []string{"GPU-00000000-0000-0000-0000-000000000000"}
-			}
-			id := newJobID(t)
-			_, err := h.e.Start(ctx, id, c.spec, opts)
-			if !errors.Is(err, c.want) {
-				t.Fatalf("err %v, want %v", err, c.want)
-			}
-			left, err := h.e.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: filters.NewArgs(filters.Arg("label", LabelJob+"="+id.String()))})
-			if err != nil || len(left) != 0 {
-				t.Fatalf("containers left behind: %v, %v", left, err)
-			}
-			if rec, err := h.e.Store().Get(id); err == nil && rec.State != StateFailed {
-				t.Fatalf("refused job stored as %s", rec.State)
-			}
-		})
 	}
 }
 
