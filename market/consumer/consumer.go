@@ -1,0 +1,81 @@
+// Package consumer is the consumer agent and the Go API that scripts use
+// to buy compute: Submit sends a job spec to a provider, answers its x402
+// 402 by building and signing the Escrow payment group (through a signer
+// that enforces the wallet's budget), and returns the job; Events follows
+// the job's event stream with automatic resume; Result and Proof fetch the
+// output tar and the proof chain; Verify checks them against each other
+// and the on-chain escrow; Release and Dispute settle.
+//
+// A script uses it like this:
+//
+//	c := consumer.New(chain, signer, nil)
+//	job, err := c.Submit(ctx, "http://rig:8402", spec, consumer.Terms{MaxPricePerHour: 3_600_000})
+//	_, err = c.Events(ctx, job, 0, func(ev sse.Event) error { fmt.Println(ev.Type); return nil })
+//	v, err := c.Verify(ctx, job)
+//	if err == nil { _, err = c.Release(ctx, job) } else { _, err = c.Dispute(ctx, job) }
+package consumer
+
+import (
+	"context"
+	"crypto/ed25519"
+	"net/http"
+	"time"
+
+	"github.com/algorand/go-algorand-sdk/v2/transaction"
+	"github.com/algorand/go-algorand-sdk/v2/types"
+
+	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/internal/jobid"
+)
+
+// Signer is the consumer's account: it signs its escrow payment (a
+// *wallet.BudgetedSigner over the wallet's signer, so that no payment
+// beyond the budget is ever signed) and its requests to providers.
+type Signer interface {
+	transaction.TransactionSigner
+	Address() types.Address
+	SignMessage(domain string, msg []byte) ([]byte, error)
+}
+
+// Chain is what the consumer needs from the network; *contracts.Client is
+// the real one.
+type Chain interface {
+	Apps() contracts.AppIDs
+	CreateJobPayment(ctx context.Context, o contracts.Offer) (uint64, error)
+	BuildCreateJobGroup(ctx context.Context, o contracts.Offer) ([]types.Transaction, error)
+	Job(ctx context.Context, id jobid.ID) (contracts.Job, error)
+	Release(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID) (contracts.Result, error)
+	Dispute(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID) (contracts.Result, error)
+	Refund(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID) (contracts.Result, error)
+}
+
+// Client is the consumer agent. It is safe for concurrent use.
+type Client struct {
+	chain  Chain
+	signer Signer
+	http   *http.Client
+	now    func() time.Time
+}
+
+// New returns a consumer agent; httpClient nil uses a client with a
+// 60-second timeout for non-streaming requests.
+func New(chain Chain, signer Signer, httpClient *http.Client) *Client {
+	if httpClient == nil {
+		httpClient = &http.Client{}
+	}
+	return &Client{chain: chain, signer: signer, http: httpClient, now: time.Now}
+}
+
+// Job is a paid job as the consumer knows it.
+type Job struct {
+	ID       jobid.ID
+	Endpoint string
+	Provider types.Address
+	// Payment is the settlement transaction id of the escrow lock.
+	Payment string
+	Round   uint64
+	Amount  uint64
+}
+
+// ProviderKey is the ed25519 key of the job's provider.
+func (j Job) ProviderKey() ed25519.PublicKey { return ed25519.PublicKey(j.Provider[:]) }
