@@ -137,8 +137,8 @@ func FuzzValidateInputArchive(f *testing.F) {
 }
 
 // TestInputArchiveTruncated checks that an archive whose last entry
-// claims more data than the archive holds is refused: the tar reader
-// skips entry data by seeking, which succeeds past the end.
+// claims more data than the archive holds is refused as truncated, naming
+// the entry (it was refused before too, as "not a tar archive").
 func TestInputArchiveTruncated(t *testing.T) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)

@@ -49,9 +49,9 @@ func walkInput(data []byte, fn func(*tar.Header, io.Reader) error) error {
 		if err := fn(hdr, tr); err != nil {
 			return err
 		}
-		// Read what fn left of the entry: skipping would seek, and a seek
-		// past the end of the archive succeeds, so a truncated entry would
-		// pass unnoticed. The total read is at most len(data).
+		// Read what fn left of the entry, so that a truncated entry is
+		// refused under its name (the next Next would only say "unexpected
+		// EOF"). The total read is at most len(data).
 		if _, err := io.Copy(io.Discard, tr); err != nil {
 			return specErr("input", ErrUnsafeInput, "%q is truncated: %v", hdr.Name, err)
 		}
