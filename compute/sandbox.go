@@ -105,8 +105,9 @@ func (e *Engine) sandboxConfig(id JobID, spec Spec, p sandboxParams) (*container
 }
 
 // ulimits are a job's resource limits: open files, processes (see
-// EngineOptions.NprocLimit), the size of any one file it writes (the output
-// cap: no file in /output can be larger than what would be collected) and
+// EngineOptions.NprocLimit), the size of any one file it writes anywhere,
+// /work and /tmp included (the output cap: no file in /output can be
+// larger than what would be collected; a write past it gets SIGXFSZ) and
 // no core dumps.
 func (e *Engine) ulimits() []*container.Ulimit {
 	return []*container.Ulimit{
