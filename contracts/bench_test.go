@@ -15,7 +15,7 @@ import (
 func BenchmarkJobLifecycle(b *testing.B) {
 	e := newEnv(b, testConfig([3]uint64{1_000_000, 2_000_000, 3_000_000}))
 	p := e.registered()
-	cons := newActor(b, uint64(b.N+1)*(lockAmount+contracts.JobBoxMBR+10_000))
+	cons := newActor(b, contracts.PairRecordMBR+uint64(b.N+1)*(lockAmount+contracts.JobBoxMBR+10_000))
 	var txns, fees, providerFees, consumerFees uint64
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -34,8 +34,10 @@ func BenchmarkJobLifecycle(b *testing.B) {
 		}
 		txns += uint64(len(created.TxIDs) + len(submitted.TxIDs) + len(released.TxIDs))
 		fees += created.Fees + submitted.Fees + released.Fees
-		providerFees += submitted.Fees
-		consumerFees += created.Fees + released.Fees
+		// The create group is the consumer's payment (1000) and the
+		// provider's create_job call (the rest).
+		providerFees += created.Fees - 1000 + submitted.Fees
+		consumerFees += 1000 + released.Fees
 	}
 	b.StopTimer()
 	n := float64(b.N)
