@@ -166,8 +166,18 @@ func (k onChainChecker) fetchCall(ctx context.Context, ref txRef, escrow *escrow
 	if method == "" || len(call.Args) < 2 {
 		return nil, "", &mismatchError{ref.step, "method of " + ref.txid, selectorOf(call), strings.Join(methods, " or ")}
 	}
-	if !bytes.Equal(call.Args[1], f.job[:]) {
-		return nil, "", &mismatchError{ref.step, "job id", hex.EncodeToString(call.Args[1]), f.job.String()}
+	id := call.Args[1]
+	if method == "create_job" {
+		// Escrow v2: create_job's first argument is the nonce; the job id
+		// it derived (SHA-256 of provider, consumer, nonce) is in its event.
+		ev, ok := contracts.DecodeJobCreated(call.Logs)
+		if !ok {
+			return nil, "", fmt.Errorf("step %d: create_job %s logged no JobCreated event (%w)", ref.step, ref.txid, errOnChain)
+		}
+		id = ev.ID[:]
+	}
+	if !bytes.Equal(id, f.job[:]) {
+		return nil, "", &mismatchError{ref.step, "job id", hex.EncodeToString(id), f.job.String()}
 	}
 	return &call, method, nil
 }
