@@ -55,6 +55,10 @@ func (c *Client) Submit(ctx context.Context, endpoint string, spec compute.Spec,
 	if err != nil {
 		return Job{}, fmt.Errorf("consumer: marshal spec: %w", err)
 	}
+	// The provider hashes the spec as ParseSpec leaves it (defaults applied).
+	if spec, err = compute.ParseSpec(rawSpec); err != nil {
+		return Job{}, fmt.Errorf("consumer: %w", err)
+	}
 	body, _ := json.Marshal(map[string]any{"consumer": c.signer.Address().String(), "spec": json.RawMessage(rawSpec)})
 	url := strings.TrimRight(endpoint, "/") + "/v1/jobs"
 	resp, rbody, err := c.post(ctx, url, body, "")

@@ -254,6 +254,15 @@ func (s *Server) settle(ctx context.Context, p x402.PaymentPayload, net string, 
 	if acc.Extra == nil {
 		return Accepted{}, x402.Errorf(x402.InvalidPaymentRequirements, "accepted has no extra (offer terms)")
 	}
+	group, err := x402.DecodeGroup(p.Payload)
+	if err != nil {
+		return Accepted{}, err
+	}
+	if used, err := s.store.groupUsed([32]byte(group[0].Txn.Group)); err != nil {
+		return Accepted{}, err
+	} else if used {
+		return Accepted{}, x402.Errorf(x402.InvalidTransactionState, "payment group already used")
+	}
 	nb, err := base64.StdEncoding.Strict().DecodeString(acc.Extra.Nonce)
 	if err != nil || len(nb) != 32 {
 		return Accepted{}, x402.Errorf(x402.InvalidPaymentRequirements, "extra.nonce is not 32 bytes of base64")
@@ -273,10 +282,6 @@ func (s *Server) settle(ctx context.Context, p x402.PaymentPayload, net string, 
 	}
 	if o.Consumer != consumer.String() || o.SpecHash != spec.Hash() {
 		return Accepted{}, x402.Errorf(x402.InvalidPaymentRequirements, "request (consumer or spec) differs from the one offered")
-	}
-	group, err := x402.DecodeGroup(p.Payload)
-	if err != nil {
-		return Accepted{}, err
 	}
 	co := s.contractOffer(o)
 	expGroup, err := s.chain.BuildCreateJobGroup(ctx, co)
@@ -299,11 +304,6 @@ func (s *Server) settle(ctx context.Context, p x402.PaymentPayload, net string, 
 		return Accepted{}, err
 	}
 	gid := [32]byte(group[0].Txn.Group)
-	if used, err := s.store.groupUsed(gid); err != nil {
-		return Accepted{}, err
-	} else if used {
-		return Accepted{}, x402.Errorf(x402.InvalidTransactionState, "payment group already used")
-	}
 	id := co.JobID()
 	rec := jobRecord{ID: id, Consumer: consumer.String(), Spec: spec, Offer: o, State: stateLocking,
 		PayTxID: crypto.GetTxID(group[0].Txn)}
@@ -330,8 +330,11 @@ func (s *Server) lock(ctx context.Context, group []types.SignedTxn) (contracts.R
 	if err != nil {
 		return contracts.Result{}, fmt.Errorf("sign create_job: %w", err)
 	}
+	if len(signed) != 1 {
+		return contracts.Result{}, fmt.Errorf("sign create_job: signer returned %d transactions", len(signed))
+	}
 	var call types.SignedTxn
-	if err := msgpack.Decode(signed[1], &call); err != nil {
+	if err := msgpack.Decode(signed[0], &call); err != nil {
 		return contracts.Result{}, fmt.Errorf("decode own signature: %w", err)
 	}
 	full := []types.SignedTxn{group[0], call}
@@ -345,7 +348,7 @@ func (s *Server) lock(ctx context.Context, group []types.SignedTxn) (contracts.R
 		}
 		return contracts.Result{}, x402.Errorf(x402.InvalidTransactionState, "simulation: %s", msg)
 	}
-	res, err := s.chain.SendGroup(ctx, [][]byte{msgpack.Encode(&full[0]), signed[1]})
+	res, err := s.chain.SendGroup(ctx, [][]byte{msgpack.Encode(&full[0]), signed[0]})
 	if err != nil {
 		return contracts.Result{}, &x402.Error{Code: x402.InvalidTransactionState, Msg: "submit the group", Err: err}
 	}

@@ -131,7 +131,10 @@ func (l *Log) Since(id jobid.ID, after uint64, limit int) ([]Event, bool, error)
 		}
 		closed = b.Get(closedKey) != nil
 		c := b.Cursor()
-		for k, v := c.Seek(seqKey(after + 1)); k != nil && len(k) == 8; k, v = c.Next() {
+		for k, v := c.Seek(seqKey(after + 1)); k != nil; k, v = c.Next() {
+			if len(k) != 8 {
+				continue // the closed marker
+			}
 			var ev Event
 			if err := json.Unmarshal(v, &ev); err != nil {
 				return fmt.Errorf("event %d: %w", binary.BigEndian.Uint64(k), err)
