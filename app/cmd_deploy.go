@@ -51,13 +51,20 @@ func (r runner) runDeploy(ctx context.Context, cfg Config, log *slog.Logger, arg
 // deployTo is runDeploy recording into store.
 func deployTo(ctx context.Context, stdout, stderr io.Writer, cfg Config, log *slog.Logger, args []string, store contracts.DeploymentStore) error {
 	var o deployOptions
-	fs := flag.NewFlagSet("deploy", flag.ContinueOnError)
+	fs := flag.NewFlagSet("kinetic deploy", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: kinetic deploy %s\n%s (the global --network flag picks the network)\n", deploySynopsis, deploySummary)
+		fs.PrintDefaults()
+	}
 	fs.StringVar(&o.mnemonicEnv, "mnemonic-env", EnvDeployerMnemonic,
 		"name of the environment variable holding the deploying account's 25-word mnemonic (LocalNet: the dispenser when unset)")
 	fs.BoolVar(&o.yes, "yes", false, "confirm a deployment on TestNet or MainNet")
 	fs.Uint64Var(&o.badgePool, "badge-pool", contracts.DefaultDeployConfig().BadgePool, "microAlgo given to the BadgeMinter to mint badges with")
 	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
 		return err
 	}
 	if fs.NArg() > 0 {
