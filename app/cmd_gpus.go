@@ -16,6 +16,16 @@ import (
 // gpusUsage is printed above the gpus flags.
 const gpusUsage = "usage: kinetic gpus [--samples N] [--interval D]\n"
 
+// runGPUsCommand is the table entry of `kinetic gpus`: it opens NVML
+// through the runner's library (compute.DefaultNVML unless a test set one).
+func runGPUsCommand(ctx context.Context, r runner, inv invocation) error {
+	lib := r.nvml
+	if lib == nil {
+		lib = compute.DefaultNVML
+	}
+	return r.runGPUs(ctx, lib, inv.args)
+}
+
 // runGPUs runs `kinetic gpus`: it detects the NVIDIA GPUs through NVML and
 // prints each one's identity and telemetry; with --samples N it then takes
 // N telemetry samples through the same sampler the app charts, --interval

@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 
 	"github.com/kinetic-compute/kinetic/contracts/localnet"
@@ -18,6 +20,24 @@ type localNetManager interface {
 // localNetUsage names the localnet subcommands.
 const localNetUsage = "usage: kinetic localnet up|down|status|reset"
 
+// runLocalNetCommand is the table entry of `kinetic localnet`: it parses
+// the command's own flags (only -h today) and runs the subcommand.
+func runLocalNetCommand(ctx context.Context, r runner, inv invocation) error {
+	fs := flag.NewFlagSet("kinetic localnet", flag.ContinueOnError)
+	fs.SetOutput(r.stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(r.stderr, localNetUsage)
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(inv.args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	return r.runLocalNet(ctx, inv.cfg, fs.Args())
+}
+
 // runLocalNet runs `kinetic localnet up|down|status|reset`. Progress of the
 // first build of algod goes to stdout, then the resulting status. Up and
 // reset also deploy the contracts when no live deployment is recorded, so
@@ -25,6 +45,11 @@ const localNetUsage = "usage: kinetic localnet up|down|status|reset"
 func (r runner) runLocalNet(ctx context.Context, cfg Config, args []string) error {
 	if len(args) != 1 {
 		return fmt.Errorf("%s", localNetUsage)
+	}
+	switch args[0] {
+	case "up", "down", "status", "reset":
+	default:
+		return fmt.Errorf("unknown localnet command %q; %s", args[0], localNetUsage)
 	}
 	m := r.newLocalNet(cfg.LocalNetDir, r.stdout)
 	var (
@@ -42,8 +67,6 @@ func (r runner) runLocalNet(ctx context.Context, cfg Config, args []string) erro
 		st, err = m.Status(ctx)
 	case "reset":
 		st, err = m.Reset(ctx)
-	default:
-		return fmt.Errorf("unknown localnet command %q; %s", args[0], localNetUsage)
 	}
 	if err != nil {
 		return fmt.Errorf("localnet %s: %w", args[0], err)

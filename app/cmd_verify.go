@@ -76,12 +76,14 @@ func (r runner) parseVerify(args []string) (verifyOptions, error) {
 	provider := fs.String("provider", "", "the Algorand address that must have signed the proof")
 	fs.BoolVar(&o.partial, "partial", false, "accept a chain of a job still running (fewer than nine steps)")
 	fs.StringVar(&o.algodURL, "algod", os.Getenv(EnvAlgodURL), "algod REST URL: also check the proof's transactions on-chain (env "+EnvAlgodURL+")")
-	fs.StringVar(&o.token, "algod-token", os.Getenv(EnvAlgodToken), "algod API token (env "+EnvAlgodToken+")")
+	var token Secret // never printed: see secretVar
+	secretVar(fs, &token, "algod-token", EnvAlgodToken, "algod API token")
 	fs.BoolVar(&o.localNet, "localnet", false, "check on-chain against the running LocalNet")
 	fs.Uint64Var(&o.escrowApp, "escrow-app", 0, "the Escrow app id the proof must name (default: the one it names)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
+	o.token = string(token)
 	if fs.NArg() != 1 {
 		return o, errors.New(strings.TrimSuffix(verifyUsage, "\n"))
 	}

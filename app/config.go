@@ -58,7 +58,9 @@ type Config struct {
 	Network Network
 	// AlgodURL and AlgodToken override the preset's endpoint. LocalNet's
 	// comes from the LocalNet manager; the other presets have none built in.
-	AlgodURL, AlgodToken string
+	// The token is a Secret, so printing or logging a Config never shows it.
+	AlgodURL   string
+	AlgodToken Secret
 	// LocalNetDir is the LocalNet network directory.
 	LocalNetDir string
 }
@@ -97,7 +99,7 @@ type endpointFunc func() (url, token string, err error)
 // LocalNet's when no URL was given.
 func (c Config) endpoint(localnet endpointFunc) endpointFunc {
 	if c.AlgodURL != "" {
-		url, token := c.AlgodURL, c.AlgodToken
+		url, token := c.AlgodURL, string(c.AlgodToken)
 		return func() (string, string, error) { return url, token, nil }
 	}
 	if c.Network != LocalNet {

@@ -42,7 +42,7 @@ func TestDashboardOnRealComponents(t *testing.T) {
 	url, token := testkit.AlgodEndpoint(t)
 	testkit.Docker(t)
 	a := test.NewTempApp(t)
-	cfg := Config{DataDir: t.TempDir(), Network: LocalNet, AlgodURL: url, AlgodToken: token}
+	cfg := Config{DataDir: t.TempDir(), Network: LocalNet, AlgodURL: url, AlgodToken: Secret(token)}
 	src := newStatusSource(cfg)
 	defer src.Close()
 	w, dash := newMainWindow(a, cfg, src)

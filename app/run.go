@@ -11,23 +11,8 @@ import (
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
 
-	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts/localnet"
 )
-
-// usage is printed for -h and for a command line that does not parse.
-const usage = `Usage: kinetic [flags] [command]
-
-With no command, kinetic opens its window.
-
-Commands:
-  localnet up|down|status|reset   manage the local development chain
-  gpus [--samples N]              detect NVIDIA GPUs and print their telemetry
-  verify [flags] proof.json       check a proof-of-compute chain (offline; on-chain with --algod or --localnet)
-  help                            show this text
-
-Flags (before the command):
-`
 
 // runner holds what Run writes to and the parts that tests replace.
 type runner struct {
@@ -85,29 +70,17 @@ func (r runner) run(ctx context.Context, args []string) error {
 	defer logFile.Close()
 	log.Info("start", "version", Version, "command", cmd, "data_dir", cfg.DataDir, "network", cfg.Network.String())
 
-	switch cmd {
-	case "":
+	if cmd == "" {
 		if err := cfg.Validate(); err != nil {
 			return err
 		}
 		return r.gui(ctx, cfg, log)
-	case "localnet":
-		return r.runLocalNet(ctx, cfg, rest[1:])
-	case "verify":
-		return r.runVerify(ctx, cfg.LocalNetDir, rest[1:])
-	case "gpus":
-		lib := r.nvml
-		if lib == nil {
-			lib = compute.DefaultNVML
-		}
-		return r.runGPUs(ctx, lib, rest[1:])
-	case "help":
-		var cfg Config
-		var network string
-		runner{stderr: r.stdout}.flagSet(&cfg, &network).Usage()
-		return nil
 	}
-	return fmt.Errorf("unknown command %q (run 'kinetic help')", cmd)
+	c, ok := lookupCommand(cmd)
+	if !ok {
+		return fmt.Errorf("unknown command %q (run 'kinetic help')", cmd)
+	}
+	return c.run(ctx, r, invocation{cfg: cfg, log: log, args: rest[1:]})
 }
 
 // parseFlags reads the global flags and returns the configuration and the
@@ -135,7 +108,7 @@ func (r runner) flagSet(cfg *Config, network *string) *flag.FlagSet {
 	fs := flag.NewFlagSet("kinetic", flag.ContinueOnError)
 	fs.SetOutput(r.stderr)
 	fs.Usage = func() {
-		fmt.Fprint(r.stderr, usage)
+		fmt.Fprint(r.stderr, usageText())
 		fs.PrintDefaults()
 	}
 	dataDir, _ := DefaultDataDir()
@@ -143,7 +116,7 @@ func (r runner) flagSet(cfg *Config, network *string) *flag.FlagSet {
 	fs.StringVar(&cfg.DataDir, "data-dir", dataDir, "directory for the store, log and crash output")
 	fs.StringVar(network, "network", string(LocalNet), "network preset: localnet, testnet, mainnet or custom")
 	fs.StringVar(&cfg.AlgodURL, "algod-url", os.Getenv(EnvAlgodURL), "algod REST URL (required but for localnet; env "+EnvAlgodURL+")")
-	fs.StringVar(&cfg.AlgodToken, "algod-token", os.Getenv(EnvAlgodToken), "algod API token (env "+EnvAlgodToken+")")
+	secretVar(fs, &cfg.AlgodToken, "algod-token", EnvAlgodToken, "algod API token")
 	fs.StringVar(&cfg.LocalNetDir, "localnet-dir", lnDir, "LocalNet network directory (env "+localnet.DirEnv+")")
 	return fs
 }

@@ -145,18 +145,6 @@ func TestRunWritesLogInDataDir(t *testing.T) {
 	}
 }
 
-func TestRunHelp(t *testing.T) {
-	for _, args := range [][]string{{"-h"}, {"--data-dir", t.TempDir(), "help"}} {
-		r, stdout, stderr := testRunner(t)
-		if err := r.run(context.Background(), args); err != nil {
-			t.Fatalf("%q: %v", args, err)
-		}
-		if out := stdout.String() + stderr.String(); !strings.Contains(out, "localnet up|down|status|reset") || !strings.Contains(out, "-data-dir") {
-			t.Fatalf("%q: usage missing: %q", args, out)
-		}
-	}
-}
-
 // helperCrashEnv makes this test binary, run as a child, panic inside Run.
 const helperCrashEnv = "KINETIC_TEST_CRASH_DATA_DIR"
 
