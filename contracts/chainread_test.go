@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha512"
 	"errors"
+	"github.com/algorand/go-algorand-sdk/v2/crypto"
+	"github.com/algorand/go-algorand-sdk/v2/types"
 	"slices"
 	"testing"
 
@@ -128,6 +130,45 @@ func TestMethodSelector(t *testing.T) {
 		want := sha512.Sum512_256([]byte(tt.signature))
 		if err != nil || !bytes.Equal(got, want[:4]) {
 			t.Errorf("%s.%s: %x, %v; want %x", tt.app, tt.name, got, err, want[:4])
+		}
+	}
+}
+
+// TestBuildCreateJobGroup: the unsigned x402 group — index 0 the
+// consumer's payment of locked + job box MBR (+ the pair record the first
+// time), index 1 the provider's create_job call (fee 2000), one group id —
+// signed separately by each side and sent pre-signed, opens the job under
+// JobIDFor's id; the pair's next offer pays no pair record.
+func TestBuildCreateJobGroup(t *testing.T) {
+	e := newEnv(t, testConfig([3]uint64{10, 20, 30}))
+	p, cons := e.registered(), newActor(t, 5_000_000)
+	for i, wantPair := range []uint64{contracts.PairRecordMBR, 0} {
+		j := e.job(p, cons, 100, 10)
+		g, err := e.c.BuildCreateJobGroup(e.ctx, j.Offer)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pay, call := g[0], g[1]
+		if len(g) != 2 || pay.Sender != cons.addr || pay.Receiver != e.escrowAddr() ||
+			uint64(pay.Amount) != lockAmount+contracts.JobBoxMBR+wantPair || pay.Fee != 1000 ||
+			call.Sender != p.addr || uint64(call.ApplicationID) != e.d.Apps.Escrow || call.Fee != 2000 ||
+			pay.Group == (types.Digest{}) || pay.Group != call.Group {
+			t.Fatalf("offer %d: group %+v", i, g)
+		}
+		_, signedPay, err := crypto.SignTransaction(cons.acct.PrivateKey, pay)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, signedCall, err := crypto.SignTransaction(p.acct.PrivateKey, call)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.c.SendGroup(e.ctx, [][]byte{signedPay, signedCall}); err != nil {
+			t.Fatalf("offer %d: send: %v", i, err)
+		}
+		job, err := e.c.Job(e.ctx, contracts.JobIDFor(p.addr, cons.addr, j.Nonce))
+		if err != nil || job.Consumer != cons.addr || job.Locked != lockAmount {
+			t.Fatalf("offer %d: job %+v %v", i, job, err)
 		}
 	}
 }

@@ -28,7 +28,8 @@ func (c *Client) simulate(ctx context.Context, caller types.Address, k call) ([]
 }
 
 // GetProvider calls the Registry's read-only get_provider by simulation
-// (no transaction is sent); caller is any funded account.
+// (no transaction is sent); caller is any funded account. The provider box
+// holds no counters: the Reputation is left zero (see GetReputation).
 func (c *Client) GetProvider(ctx context.Context, caller, provider types.Address) (Provider, error) {
 	raw, err := c.simulate(ctx, caller, call{app: c.apps.Registry, method: "Registry.get_provider",
 		args:  []interface{}{provider[:]},
