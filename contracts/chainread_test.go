@@ -4,10 +4,11 @@ import (
 	"bytes"
 	"crypto/sha512"
 	"errors"
-	"github.com/algorand/go-algorand-sdk/v2/crypto"
-	"github.com/algorand/go-algorand-sdk/v2/types"
 	"slices"
 	"testing"
+
+	"github.com/algorand/go-algorand-sdk/v2/crypto"
+	"github.com/algorand/go-algorand-sdk/v2/types"
 
 	"github.com/kinetic-compute/kinetic/contracts"
 )

@@ -3,8 +3,9 @@ package contracts_test
 import (
 	"crypto/sha256"
 	"errors"
-	"github.com/algorand/go-algorand-sdk/v2/transaction"
 	"testing"
+
+	"github.com/algorand/go-algorand-sdk/v2/transaction"
 
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
