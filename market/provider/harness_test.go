@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"net/http/httptest"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -45,6 +46,15 @@ func (k keyAccount) SignMessage(domain string, msg []byte) ([]byte, error) {
 	return sigframe.Sign(k.Account.PrivateKey, domain, msg), nil
 }
 
+// clock is the wall clock plus an offset a test can move.
+type clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return time.Now().Add(c.offset) }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.offset += d; c.mu.Unlock() }
+
 const testPrice = 3_600_000 // µALGO per hour: 1000 per second
 
 // market is one deployment with a registered provider agent serving on
@@ -59,6 +69,7 @@ type market struct {
 	server   *provider.Server
 	url      string
 	consumer *consumer.Client
+	clock    *clock
 	docker   interface {
 		ContainerList(context.Context, container.ListOptions) ([]container.Summary, error)
 	}
@@ -94,6 +105,8 @@ func newMarket(t *testing.T, cfg provider.Config) *market {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m.clock = &clock{}
+	cfg.Now = m.clock.Now
 	if cfg.Price == 0 {
 		cfg.Price = testPrice
 	}

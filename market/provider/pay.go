@@ -225,6 +225,7 @@ func (s *Server) paid(w http.ResponseWriter, r *http.Request, net, header string
 		resp.Transaction, resp.Amount = acc.Transaction, p.Accepted.Amount
 		out, _ = json.Marshal(acc)
 	}
+	out = append(out, '\n')
 	h := ""
 	if resp != nil {
 		h, _ = x402.Encode(resp)
@@ -237,7 +238,7 @@ func (s *Server) paid(w http.ResponseWriter, r *http.Request, net, header string
 	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_, _ = w.Write(append(out, '\n'))
+	_, _ = w.Write(out)
 }
 
 // settle verifies the payment against its offer, records the group,
