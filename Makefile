@@ -18,6 +18,9 @@ FUZZ_MIN_EXECS ?= 2000
 FUZZ_TARGETS := ./proof/:FuzzDecodeVerify
 FUZZ_TARGETS += ./compute/:FuzzParseSpec
 FUZZ_TARGETS += ./compute/:FuzzValidateInputArchive
+FUZZ_TARGETS += ./contracts/:FuzzDecodeProvider
+FUZZ_TARGETS += ./contracts/:FuzzDecodeReputation
+FUZZ_TARGETS += ./contracts/:FuzzDecodeJob
 
 .PHONY: run test build deps docker localnet localnet-down lint vet staticcheck unit fuzz bench clean
 

@@ -1,12 +1,35 @@
 package contracts_test
 
 import (
+	"flag"
+	"os"
 	"testing"
 
 	"github.com/algorand/go-algorand-sdk/v2/abi"
 
 	"github.com/kinetic-compute/kinetic/contracts"
 )
+
+// fuzzMinimizeDefault bounds the executions Go's fuzzer spends minimizing
+// each input that finds new coverage, unless -fuzzminimizetime is given:
+// with the default (60 s per input) FuzzDecodeReputation reported 0
+// executions per second for the rest of the run, because minimizing
+// executions are not counted, although every input decodes in
+// nanoseconds.
+const fuzzMinimizeDefault = "100x"
+
+// TestMain applies fuzzMinimizeDefault.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.fuzzminimizetime" })
+	if !set {
+		if err := flag.Set("test.fuzzminimizetime", fuzzMinimizeDefault); err != nil {
+			panic(err)
+		}
+	}
+	os.Exit(m.Run())
+}
 
 // providerSeed is a well-formed Registry provider box value.
 func providerSeed(t testing.TB) []byte {
