@@ -7,6 +7,11 @@
 // Every operation is idempotent: Up on a running network and Down on a
 // stopped one do nothing. A stale PID file is cleaned up; a port held by
 // another process is reported as such instead of hanging.
+//
+// The manager only ever deletes a directory it made: it writes a marker
+// (MarkerFile) when it creates the network, and refuses, with ErrNotOwned,
+// to create a network in or reset any other non-empty directory. LocalNet
+// runs on Linux and macOS; elsewhere Up and Reset return ErrUnsupported.
 package localnet
 
 import (
@@ -22,7 +27,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
@@ -59,6 +63,11 @@ var ErrPortInUse = errors.New("port in use by another process")
 
 // ErrNotRunning reports an operation that needs a running LocalNet.
 var ErrNotRunning = errors.New("LocalNet is not running")
+
+// ErrUnsupported reports a system that cannot run LocalNet (Windows): its
+// algod is built from source with a Unix toolchain and managed with Unix
+// signals. Such a system uses TestNet.
+var ErrUnsupported = errors.New("LocalNet needs Linux or macOS")
 
 // Status describes a LocalNet network directory and its node.
 type Status struct {
@@ -188,7 +197,7 @@ func (m *Manager) pid() (int, bool) {
 	if err != nil || pid <= 0 {
 		return 0, false
 	}
-	return pid, syscall.Kill(pid, 0) == nil
+	return pid, processAlive(pid)
 }
 
 // Up creates the network if needed, starts the node if it is not running and
@@ -196,6 +205,13 @@ func (m *Manager) pid() (int, bool) {
 func (m *Manager) Up(ctx context.Context) (Status, error) {
 	if st, err := m.Status(ctx); err == nil && st.Running {
 		return st, nil
+	}
+	if err := supported(); err != nil {
+		return Status{Dir: m.dir}, err
+	}
+	// Refuse a directory that is not ours before touching anything in it.
+	if _, err := m.inspectDir(); err != nil {
+		return Status{Dir: m.dir}, err
 	}
 	if pid, alive := m.pid(); !alive {
 		if pid != 0 {
@@ -242,33 +258,69 @@ func (m *Manager) waitRunning(ctx context.Context, limit time.Duration) (Status,
 	}
 }
 
-// create makes the DevMode network directory unless it exists.
+// create makes the DevMode network directory unless it holds one. It
+// never removes a directory it did not make (see inspectDir): a half-made
+// network of its own is removed and made again, a directory holding
+// anything else is refused with ErrNotOwned.
 func (m *Manager) create(ctx context.Context, bin string) error {
-	if _, err := os.Stat(filepath.Join(m.nodeDir(), "genesis.json")); err == nil {
+	st, err := m.inspectDir()
+	if err != nil {
+		return err
+	}
+	switch st {
+	case dirNetwork:
 		return nil
+	case dirHalfMade:
+		fmt.Fprintf(m.progress, "localnet: removing the unfinished network in %s\n", m.dir)
+		if err := os.RemoveAll(m.dir); err != nil {
+			return fmt.Errorf("localnet: %w", err)
+		}
 	}
 	if err := os.MkdirAll(filepath.Dir(m.dir), 0o700); err != nil {
 		return fmt.Errorf("localnet: %w", err)
 	}
-	// goal records absolute paths (kmd's wallet dir) at creation, so the
-	// network is created in place; a half-made directory is removed first.
-	tmp := m.dir
-	_ = os.RemoveAll(tmp)
-	tpl := filepath.Join(filepath.Dir(m.dir), "localnet-template.json")
-	if err := os.WriteFile(tpl, []byte(template), 0o600); err != nil {
+	// The claim is written first, next to the directory: goal wants the
+	// network directory empty, and records absolute paths (kmd's wallet
+	// dir) at creation, so the network is created in place. It is removed
+	// once the marker is inside.
+	if err := os.WriteFile(m.creatingMarker(), []byte(markerText), 0o600); err != nil {
 		return fmt.Errorf("localnet: %w", err)
+	}
+	defer os.Remove(m.creatingMarker())
+	tpl, err := writeTemplate()
+	if err != nil {
+		return err
 	}
 	defer os.Remove(tpl)
 	fmt.Fprintf(m.progress, "localnet: creating DevMode network %q in %s\n", NetworkName, m.dir)
-	if out, err := m.goal(ctx, bin, "network", "create", "-r", tmp, "-n", NetworkName, "-t", tpl); err != nil {
-		_ = os.RemoveAll(tmp)
+	if out, err := m.goal(ctx, bin, "network", "create", "-r", m.dir, "-n", NetworkName, "-t", tpl); err != nil {
+		_ = os.RemoveAll(m.dir)
 		return fmt.Errorf("localnet: goal network create: %w: %s", err, out)
 	}
-	if err := patchConfig(filepath.Join(tmp, "Node", "config.json")); err != nil {
-		_ = os.RemoveAll(tmp)
+	if err := m.writeMarker(); err != nil {
+		_ = os.RemoveAll(m.dir)
+		return err
+	}
+	if err := patchConfig(filepath.Join(m.nodeDir(), "config.json")); err != nil {
+		_ = os.RemoveAll(m.dir)
 		return err
 	}
 	return nil
+}
+
+// writeTemplate writes the network template to a temporary file and
+// returns its path.
+func writeTemplate() (string, error) {
+	f, err := os.CreateTemp("", "kinetic-localnet-template-*.json")
+	if err != nil {
+		return "", fmt.Errorf("localnet: %w", err)
+	}
+	_, err = f.WriteString(template)
+	if err = errors.Join(err, f.Close()); err != nil {
+		_ = os.Remove(f.Name())
+		return "", fmt.Errorf("localnet: template: %w", err)
+	}
+	return f.Name(), nil
 }
 
 // Down stops the node and its kmd. Down on a stopped network does nothing.
@@ -289,7 +341,7 @@ func (m *Manager) Down(ctx context.Context) error {
 		return fmt.Errorf("localnet: goal network stop: %w: %s", err, out)
 	}
 	for i := 0; i < 50; i++ {
-		if syscall.Kill(pid, 0) != nil {
+		if !processAlive(pid) {
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -301,13 +353,21 @@ func (m *Manager) Down(ctx context.Context) error {
 }
 
 // Reset stops the node, deletes the network (every account and app on it)
-// and creates and starts a fresh one.
+// and creates and starts a fresh one. It deletes only a directory this
+// manager made (see MarkerFile); any other non-empty directory is refused
+// with ErrNotOwned, before anything is stopped or removed.
 func (m *Manager) Reset(ctx context.Context) (Status, error) {
+	if err := supported(); err != nil {
+		return Status{Dir: m.dir}, err
+	}
+	if _, err := m.inspectDir(); err != nil {
+		return Status{Dir: m.dir}, err
+	}
 	if err := m.Down(ctx); err != nil {
 		return Status{Dir: m.dir}, err
 	}
-	if err := os.RemoveAll(m.dir); err != nil {
-		return Status{Dir: m.dir}, fmt.Errorf("localnet: %w", err)
+	if err := m.removeOwned(); err != nil {
+		return Status{Dir: m.dir}, err
 	}
 	return m.Up(ctx)
 }

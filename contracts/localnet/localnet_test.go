@@ -87,6 +87,10 @@ func TestUpRemovesStalePIDFile(t *testing.T) {
 	if err := os.MkdirAll(filepath.Join(dir, "Node"), 0o700); err != nil {
 		t.Fatal(err)
 	}
+	// A directory of the manager's own (an interrupted creation).
+	if err := os.WriteFile(filepath.Join(dir, localnet.MarkerFile), nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
 	dead := exec.Command("true")
 	if err := dead.Run(); err != nil {
 		t.Fatal(err)
