@@ -21,6 +21,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
 	"github.com/algorand/go-algorand-sdk/v2/transaction"
 	"github.com/algorand/go-algorand-sdk/v2/types"
 
@@ -41,6 +42,7 @@ type Signer interface {
 // the real one.
 type Chain interface {
 	Apps() contracts.AppIDs
+	Algod() *algod.Client
 	CreateJobPayment(ctx context.Context, o contracts.Offer) (uint64, error)
 	BuildCreateJobGroup(ctx context.Context, o contracts.Offer) ([]types.Transaction, error)
 	Job(ctx context.Context, id jobid.ID) (contracts.Job, error)

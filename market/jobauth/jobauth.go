@@ -1,6 +1,7 @@
 // Package jobauth authenticates the requests a consumer makes about a job
 // after paying for it: an ed25519 signature by the consumer's Algorand key
-// over the method, the path (with query), the job id and a Unix timestamp,
+// over the method, the path (with query), the job id, a Unix timestamp and
+// a random nonce,
 // framed in the "market-request" domain (internal/sigframe) so it can be
 // neither a transaction signature nor a proof-step signature. A Verifier
 // accepts a timestamp within its window of its clock and each signature
@@ -9,7 +10,9 @@ package jobauth
 
 import (
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -30,6 +33,7 @@ const (
 	HeaderAddress   = "Kinetic-Address"
 	HeaderTimestamp = "Kinetic-Timestamp"
 	HeaderSignature = "Kinetic-Signature"
+	HeaderNonce     = "Kinetic-Nonce"
 )
 
 // DefaultWindow is how far a request's timestamp may be from the
@@ -54,21 +58,28 @@ type MessageSigner interface {
 	SignMessage(domain string, msg []byte) ([]byte, error)
 }
 
-// Message returns the bytes signed for a request.
-func Message(method, pathAndQuery string, id jobid.ID, unix int64) []byte {
-	return fmt.Appendf(nil, "%s\n%s\n%s\n%d", method, pathAndQuery, id.String(), unix)
+// Message returns the bytes signed for a request. The nonce (16 random
+// bytes, hex) makes two identical requests in one second distinct.
+func Message(method, pathAndQuery string, id jobid.ID, unix int64, nonce string) []byte {
+	return fmt.Appendf(nil, "%s\n%s\n%s\n%d\n%s", method, pathAndQuery, id.String(), unix, nonce)
 }
 
 // Sign adds the authentication headers for job id to r, timestamped now.
 func Sign(r *http.Request, s MessageSigner, id jobid.ID, now time.Time) error {
 	ts := now.Unix()
-	sig, err := s.SignMessage(Domain, Message(r.Method, r.URL.RequestURI(), id, ts))
+	var n [16]byte
+	if _, err := rand.Read(n[:]); err != nil {
+		return fmt.Errorf("jobauth: nonce: %w", err)
+	}
+	nonce := hex.EncodeToString(n[:])
+	sig, err := s.SignMessage(Domain, Message(r.Method, r.URL.RequestURI(), id, ts, nonce))
 	if err != nil {
 		return fmt.Errorf("jobauth: sign request: %w", err)
 	}
 	r.Header.Set(HeaderAddress, s.Address().String())
 	r.Header.Set(HeaderTimestamp, strconv.FormatInt(ts, 10))
 	r.Header.Set(HeaderSignature, base64.StdEncoding.EncodeToString(sig))
+	r.Header.Set(HeaderNonce, nonce)
 	return nil
 }
 
@@ -97,7 +108,8 @@ func NewVerifier(now func() time.Time, window time.Duration) *Verifier {
 // ErrMissing, ErrInvalid or ErrForbidden (wrapped).
 func (v *Verifier) Verify(r *http.Request, id jobid.ID, consumer types.Address) error {
 	addrS, tsS, sigS := r.Header.Get(HeaderAddress), r.Header.Get(HeaderTimestamp), r.Header.Get(HeaderSignature)
-	if addrS == "" && tsS == "" && sigS == "" {
+	nonce := r.Header.Get(HeaderNonce)
+	if addrS == "" && tsS == "" && sigS == "" && nonce == "" {
 		return ErrMissing
 	}
 	addr, err := types.DecodeAddress(addrS)
@@ -112,12 +124,15 @@ func (v *Verifier) Verify(r *http.Request, id jobid.ID, consumer types.Address) 
 	if err != nil || len(sig) != ed25519.SignatureSize {
 		return fmt.Errorf("%w: signature encoding", ErrInvalid)
 	}
+	if len(nonce) != 32 {
+		return fmt.Errorf("%w: nonce must be 16 bytes of hex", ErrInvalid)
+	}
 	now := v.now()
 	at := time.Unix(ts, 0)
 	if at.Before(now.Add(-v.window)) || at.After(now.Add(v.window)) {
 		return fmt.Errorf("%w: timestamp %d outside ±%s of %d", ErrInvalid, ts, v.window, now.Unix())
 	}
-	if !sigframe.Verify(ed25519.PublicKey(addr[:]), Domain, Message(r.Method, r.URL.RequestURI(), id, ts), sig) {
+	if !sigframe.Verify(ed25519.PublicKey(addr[:]), Domain, Message(r.Method, r.URL.RequestURI(), id, ts, nonce), sig) {
 		return fmt.Errorf("%w: signature does not verify", ErrInvalid)
 	}
 	if addr != consumer {

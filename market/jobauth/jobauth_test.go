@@ -87,6 +87,11 @@ func TestVerify(t *testing.T) {
 			r.Header.Set(HeaderAddress, consumer.Address().String())
 			return r
 		}, 401},
+		{"nonce changed", func() *http.Request {
+			r := signed(consumer, "GET", "/v1/jobs/x/result", id, now)
+			r.Header.Set(HeaderNonce, "00000000000000000000000000000000")
+			return r
+		}, 401},
 		{"garbage signature", func() *http.Request {
 			r := signed(consumer, "GET", "/v1/jobs/x/result", id, now)
 			r.Header.Set(HeaderSignature, "AAAA")
@@ -125,7 +130,7 @@ func TestVerifyReplay(t *testing.T) {
 		t.Fatalf("replay: status %d (%v), want 401", Status(err), err)
 	}
 	r2 := httptest.NewRequest("GET", "/v1/jobs/x/proof", nil)
-	if err := Sign(r2, consumer, id, now.Add(time.Second)); err != nil {
+	if err := Sign(r2, consumer, id, now); err != nil { // same second, fresh nonce
 		t.Fatal(err)
 	}
 	if err := v.Verify(r2, id, consumer.Address()); err != nil {

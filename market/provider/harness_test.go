@@ -77,6 +77,13 @@ type market struct {
 
 func newMarket(t *testing.T, cfg provider.Config) *market {
 	t.Helper()
+	return newMarketRun(t, cfg, true)
+}
+
+// newMarketRun is newMarket; run false leaves the provider's background
+// work stopped, as if its machine went away after taking the payment.
+func newMarketRun(t *testing.T, cfg provider.Config, run bool) *market {
+	t.Helper()
 	ctx := testkit.Context(t, 4*time.Minute)
 	algod := testkit.Algod(t)
 	cli := testkit.Docker(t)
@@ -121,11 +128,14 @@ func newMarket(t *testing.T, cfg provider.Config) *market {
 	srv := httptest.NewServer(m.server.Handler())
 	t.Cleanup(srv.Close)
 	m.url = srv.URL
+	m.consumer = consumer.New(cc, m.cons, nil)
+	if !run {
+		return m
+	}
 	runCtx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = m.server.Run(runCtx) }()
 	t.Cleanup(func() { stop(); <-done })
-	m.consumer = consumer.New(cc, m.cons, nil)
 	return m
 }
 

@@ -113,3 +113,26 @@ func (s *Server) cancel(w http.ResponseWriter, r *http.Request) {
 	cancel()
 	writeJSON(w, http.StatusAccepted, map[string]string{"jobId": rec.ID.String(), "state": "canceling"})
 }
+
+// JobStatus is the provider's view of one job, for the CLI and tests.
+type JobStatus struct {
+	ID         compute.JobID
+	Consumer   string
+	State      string
+	ResultTxID string
+	SettleTxID string
+	Error      string
+}
+
+// Jobs lists the jobs the provider was paid for.
+func (s *Server) Jobs() ([]JobStatus, error) {
+	recs, err := s.store.jobs()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]JobStatus, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, JobStatus{ID: r.ID, Consumer: r.Consumer, State: r.State, ResultTxID: r.ResultTxID, SettleTxID: r.SettleTxID, Error: r.Error})
+	}
+	return out, nil
+}

@@ -123,7 +123,7 @@ func (s *Server) finish(ctx context.Context, id compute.JobID, res compute.Resul
 		s.fail(ctx, id, reason)
 		return
 	}
-	secs := res.Finished.Sub(res.Started).Seconds()
+	secs := max(res.Finished.Sub(res.Started).Seconds(), 0)
 	_ = s.step(ctx, id, proof.KindExecutionFinished, proof.NewExecutionFinished(res.ExitCode, secs, res.OOMKilled), res.Finished)
 	_ = s.step(ctx, id, proof.KindOutputHashed, proof.NewOutputHashed(res.OutputSHA256, uint64(res.OutputBytes)), s.cfg.Now())
 	rec, err := s.store.update(id, func(r *jobRecord) {
