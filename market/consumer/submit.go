@@ -227,3 +227,26 @@ func decode32(s string) ([32]byte, error) {
 }
 
 var _ = jobid.ID{}
+
+// SubmitFirst tries providers in order and returns the first job one of
+// them accepts. It moves on to the next provider only while nothing was
+// paid: the provider is unreachable, answers without a usable offer, or
+// its offer fails the checks (OfferError). A refused payment stops the
+// search, since the caller must look at the chain first.
+func (c *Client) SubmitFirst(ctx context.Context, providers []contracts.Provider, spec compute.Spec, terms Terms) (Job, error) {
+	var errs []error
+	for _, p := range providers {
+		t := terms
+		t.Provider = p.Address
+		job, err := c.Submit(ctx, p.Endpoint, spec, t)
+		if err == nil {
+			return job, nil
+		}
+		var pe *PaymentError
+		if errors.As(err, &pe) {
+			return Job{}, err
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", p.Address, err))
+	}
+	return Job{}, fmt.Errorf("consumer: no provider took the job: %w", errors.Join(errs...))
+}
