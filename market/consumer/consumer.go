@@ -27,6 +27,7 @@ import (
 
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/jobid"
+	"github.com/kinetic-compute/kinetic/wallet"
 )
 
 // Signer is the consumer's account: it signs its escrow payment (a
@@ -57,6 +58,15 @@ type Client struct {
 	signer Signer
 	http   *http.Client
 	now    func() time.Time
+	budget *wallet.Budget
+}
+
+// WithBudget makes the client sign every escrow payment through a
+// wallet.BudgetedSigner over b, so that a payment over the per-job or
+// daily cap is refused (*wallet.ErrOverBudget) before anything is signed.
+func (c *Client) WithBudget(b *wallet.Budget) *Client {
+	c.budget = b
+	return c
 }
 
 // New returns a consumer agent; httpClient nil uses a client with a

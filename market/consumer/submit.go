@@ -22,6 +22,7 @@ import (
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/jobid"
 	"github.com/kinetic-compute/kinetic/market/x402"
+	"github.com/kinetic-compute/kinetic/wallet"
 )
 
 // Terms bound what the consumer accepts in an offer.
@@ -72,11 +73,21 @@ func (c *Client) Submit(ctx context.Context, endpoint string, spec compute.Spec,
 	if err != nil {
 		return Job{}, fmt.Errorf("consumer: PAYMENT-REQUIRED: %w", err)
 	}
-	header, offer, err := c.Pay(ctx, pr, spec, terms)
+	header, offer, bs, err := c.pay(ctx, pr, spec, terms)
 	if err != nil {
 		return Job{}, err
 	}
 	resp, rbody, err = c.post(ctx, url, body, header)
+	if bs != nil {
+		// Settle the budget reservation: released only when the chain shows
+		// no lock for the job; a payment that may have landed counts.
+		_, jerr := c.chain.Job(ctx, offer.JobID())
+		if (err != nil || resp.StatusCode != http.StatusAccepted) && errors.Is(jerr, contracts.ErrNotFound) {
+			_ = bs.Release(ctx)
+		} else {
+			_ = bs.Commit(ctx)
+		}
+	}
 	if err != nil {
 		return Job{}, err
 	}
@@ -129,6 +140,23 @@ func (c *Client) post(ctx context.Context, url string, body []byte, payment stri
 // header value (with a fresh payment identifier) and the offer. Nothing is
 // signed when the offer does not match.
 func (c *Client) Pay(ctx context.Context, pr x402.PaymentRequired, spec compute.Spec, terms Terms) (string, contracts.Offer, error) {
+	h, o, bs, err := c.pay(ctx, pr, spec, terms)
+	if bs != nil {
+		_ = bs.Release(ctx) // the caller sends it; Submit keeps the reservation itself
+	}
+	return h, o, err
+}
+
+func (c *Client) pay(ctx context.Context, pr x402.PaymentRequired, spec compute.Spec, terms Terms) (string, contracts.Offer, *wallet.BudgetedSigner, error) {
+	h, o, bs, err := c.payOnce(ctx, pr, spec, terms)
+	if err != nil && bs != nil {
+		_ = bs.Release(ctx)
+		bs = nil
+	}
+	return h, o, bs, err
+}
+
+func (c *Client) payOnce(ctx context.Context, pr x402.PaymentRequired, spec compute.Spec, terms Terms) (string, contracts.Offer, *wallet.BudgetedSigner, error) {
 	var req *x402.PaymentRequirements
 	for i := range pr.Accepts {
 		if pr.Accepts[i].Scheme == x402.SchemeEscrow && pr.Accepts[i].Extra != nil {
@@ -137,23 +165,33 @@ func (c *Client) Pay(ctx context.Context, pr x402.PaymentRequired, spec compute.
 		}
 	}
 	if req == nil {
-		return "", contracts.Offer{}, &OfferError{"no kinetic-escrow offer"}
+		return "", contracts.Offer{}, nil, &OfferError{"no kinetic-escrow offer"}
 	}
 	o, err := c.checkOffer(ctx, *req, spec, terms)
 	if err != nil {
-		return "", contracts.Offer{}, err
+		return "", contracts.Offer{}, nil, err
 	}
 	group, err := c.chain.BuildCreateJobGroup(ctx, o)
 	if err != nil {
-		return "", contracts.Offer{}, fmt.Errorf("consumer: build group: %w", err)
+		return "", contracts.Offer{}, nil, fmt.Errorf("consumer: build group: %w", err)
 	}
-	signed, err := c.signer.SignTransactions(group, []int{0})
+	var signer Signer = c.signer
+	var bs *wallet.BudgetedSigner
+	if c.budget != nil {
+		bs = &wallet.BudgetedSigner{Signer: c.signer, Budget: c.budget, Job: o.JobID(), Purpose: string(wallet.LabelEscrowLock)}
+	}
+	var signed [][]byte
+	if bs != nil {
+		signed, err = bs.SignTransactions(group, []int{0})
+	} else {
+		signed, err = signer.SignTransactions(group, []int{0})
+	}
 	if err != nil {
-		return "", contracts.Offer{}, fmt.Errorf("consumer: sign payment: %w", err)
+		return "", contracts.Offer{}, bs, fmt.Errorf("consumer: sign payment: %w", err)
 	}
 	var pay types.SignedTxn
 	if err := msgpack.Decode(signed[0], &pay); err != nil {
-		return "", contracts.Offer{}, fmt.Errorf("consumer: decode signed payment: %w", err)
+		return "", contracts.Offer{}, bs, fmt.Errorf("consumer: decode signed payment: %w", err)
 	}
 	p := x402.PaymentPayload{X402Version: x402.Version, Resource: &pr.Resource, Accepted: *req,
 		Payload: x402.GroupPayload{PaymentGroup: x402.EncodeGroup([]types.SignedTxn{pay, {Txn: group[1]}}), PaymentIndex: 0}}
@@ -162,12 +200,12 @@ func (c *Client) Pay(ctx context.Context, pr x402.PaymentRequired, spec compute.
 		_, _ = rand.Read(rnd[:])
 		withID, err := x402.WithPaymentID(ext, "pay_"+hex.EncodeToString(rnd[:]))
 		if err != nil {
-			return "", contracts.Offer{}, err
+			return "", contracts.Offer{}, bs, err
 		}
 		p.Extensions = map[string]x402.Extension{x402.ExtPaymentIdentifier: withID}
 	}
 	h, err := x402.Encode(p)
-	return h, o, err
+	return h, o, bs, err
 }
 
 // checkOffer turns the offer's terms into a contracts.Offer and refuses
