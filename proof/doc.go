@@ -51,8 +51,9 @@
 //
 // # Document
 //
-// A chain travels as one JSON object (at most 1 MiB, valid UTF-8, no
-// duplicate keys, no lone surrogates, no fields other than these):
+// A chain travels as one JSON object (at most 1 MiB, valid UTF-8, arrays
+// and objects nested at most 64 deep, no duplicate keys, no lone
+// surrogates, no fields other than these):
 //
 //	{
 //	  "version": 1,
@@ -73,7 +74,7 @@
 //	}
 //
 // "steps" holds steps 1..n in order: n = 9 for a finished job, fewer while
-// it runs. "prev" repeats the previous step's "hash" ("jobId" for step 1);
+// it runs; a document with more than nine entries is malformed. "prev" repeats the previous step's "hash" ("jobId" for step 1);
 // it is redundant for a valid chain, and is there so that a verifier can
 // say which link broke. "index" is an integer literal. Any JSON spelling
 // of the document is accepted (whitespace, key order, number and string
@@ -88,7 +89,8 @@
 // *VerifyError whose Step is the failing step's 1-based position (0 for
 // the document as a whole) and whose Reason is given on the right:
 //
-//	the document is malformed                                  BadEncoding (Decode)
+//	the document is malformed (more than nine steps:
+//	  step 10)                                                 BadEncoding (Decode)
 //	the provider key is not 32 bytes                           BadEncoding, step 0
 //	jobId is not the expected job                              WrongJob, step 0
 //	the provider key is not the expected one                   WrongProvider, step 0

@@ -61,8 +61,10 @@ func Encode(w io.Writer, c *Chain) error {
 	return nil
 }
 
-// Decode reads one chain document (at most MaxDocumentSize bytes) from r.
-// Decoding is strict: unknown, missing, duplicate or mistyped fields,
+// Decode reads one chain document (at most MaxDocumentSize bytes, nesting
+// at most 64 deep, at most NumSteps steps) from r. Its cost is linear in
+// the document's size, but for sorting each object's keys. Decoding is
+// strict: unknown, missing, duplicate or mistyped fields,
 // non-canonical hex, invalid base64, invalid UTF-8 and lone surrogates are
 // errors. A malformed document is a *VerifyError with reason BadEncoding
 // (Step names the offending step, or is 0); other errors come from r.
@@ -222,6 +224,9 @@ func chainFromDocument(v any) (*Chain, error) {
 	steps, ok := doc.fields["steps"].([]any)
 	if !ok {
 		return nil, failf(0, BadEncoding, "field \"steps\" is not an array")
+	}
+	if len(steps) > NumSteps {
+		return nil, failf(NumSteps+1, BadEncoding, "document holds %d steps; a chain has at most %d", len(steps), NumSteps)
 	}
 	for i, sv := range steps {
 		s, err := stepFromDocument(sv, i+1, c.JobID)

@@ -76,8 +76,8 @@ func tamperCases(job JobID, key, other ed25519.PrivateKey) []tamperCase {
 		{"last step dropped", func(_ *testing.T, c *Chain) { c.Steps = c.Steps[:8] }, 9, MissingStep, true},
 		{"step duplicated", func(_ *testing.T, c *Chain) {
 			c.Steps = append(c.Steps[:4], c.Steps[3:]...)
-		}, 5, Duplicate, true},
-		{"tenth step", func(_ *testing.T, c *Chain) { c.Steps = append(c.Steps, c.Steps[8]) }, 10, Duplicate, true},
+		}, 5, Duplicate, false}, // ten steps: a document of them fails to decode (TestDecodeVerifyHostileDocuments)
+		{"tenth step", func(_ *testing.T, c *Chain) { c.Steps = append(c.Steps, c.Steps[8]) }, 10, Duplicate, false},
 		{"step of another job", func(_ *testing.T, c *Chain) { c.Steps[1].JobID = testJobID("b") }, 2, WrongJob, false},
 		{"signature by another key", func(_ *testing.T, c *Chain) {
 			c.Steps[3].Signature = sigframe.Sign(other, Domain, c.Steps[3].Hash[:])

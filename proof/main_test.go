@@ -1,0 +1,40 @@
+package proof
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"testing"
+)
+
+// fuzzMinimizeBudget is the time the fuzzing engine may spend minimizing
+// one new input of this package's fuzz target, unless -fuzzminimizetime
+// says otherwise. Go's default, 60 s, is spent in full on a proof
+// document: its minimizer tries every byte range (quadratic in the input,
+// about 12 million candidates for a 5 KB chain) at a millisecond or so
+// each, and counts none of them until it stops, so a fuzz pass shorter
+// than a minute reports 0 execs/sec after its first new input.
+const fuzzMinimizeBudget = "1s"
+
+// TestMain applies fuzzMinimizeBudget before running the tests.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	if err := defaultFlag("test.fuzzminimizetime", fuzzMinimizeBudget); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	os.Exit(m.Run())
+}
+
+// defaultFlag sets the flag name to value unless the command line set it.
+func defaultFlag(name, value string) error {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	if set {
+		return nil
+	}
+	if err := flag.Set(name, value); err != nil {
+		return fmt.Errorf("proof tests: setting -%s: %w", name, err)
+	}
+	return nil
+}
