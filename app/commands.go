@@ -43,6 +43,10 @@ func commandTable() []command {
 			run: func(ctx context.Context, r runner, inv invocation) error {
 				return r.runDeploy(ctx, inv.cfg, inv.log, inv.args)
 			}},
+		{name: "provide", synopsis: "--headless [--listen ADDR] [--price N] | --self-test", summary: "run the provider agent (or check this machine can)", run: runProvideCommand},
+		{name: "submit", synopsis: "[--provider URL] [--max-price N] [--wait] job.json", summary: "pay a provider to run a job", run: runSubmitCommand},
+		{name: "jobs", synopsis: "[--watch]", summary: "list the jobs paid for and run from this data dir", run: runJobsCommand},
+		{name: "providers", synopsis: "[filters]", summary: "list registered providers, best first", run: runProvidersCommand},
 		{name: "help", summary: "show this text", run: runHelpCommand},
 	}
 }

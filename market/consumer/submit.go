@@ -36,6 +36,7 @@ type Terms struct {
 // OfferError: the provider's offer was refused before anything was signed.
 type OfferError struct{ Reason string }
 
+// Error says why the offer was refused.
 func (e *OfferError) Error() string { return "consumer: offer refused: " + e.Reason }
 
 // PaymentError: the provider answered the payment with a failure.
@@ -45,6 +46,7 @@ type PaymentError struct {
 	Body   string
 }
 
+// Error gives the status, the x402 code and the provider's message.
 func (e *PaymentError) Error() string {
 	return fmt.Sprintf("consumer: payment refused: HTTP %d %s: %s", e.Status, e.Code, strings.TrimSpace(e.Body))
 }

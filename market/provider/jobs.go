@@ -9,6 +9,7 @@ import (
 	"strconv"
 
 	"github.com/algorand/go-algorand-sdk/v2/types"
+	"go.etcd.io/bbolt"
 
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/market/jobauth"
@@ -135,4 +136,15 @@ func (s *Server) Jobs() ([]JobStatus, error) {
 		out = append(out, JobStatus{ID: r.ID, Consumer: r.Consumer, State: r.State, ResultTxID: r.ResultTxID, SettleTxID: r.SettleTxID, Error: r.Error})
 	}
 	return out, nil
+}
+
+// ListJobs reads the jobs a provider agent recorded in db without running
+// one (for `kinetic jobs`).
+func ListJobs(db *bbolt.DB) ([]JobStatus, error) {
+	st, err := newStore(db)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{store: st}
+	return s.Jobs()
 }

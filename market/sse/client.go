@@ -22,6 +22,7 @@ type OpenFunc func(ctx context.Context, lastID uint64) (*http.Response, error)
 // a 4xx other than 408 and 429.
 type StatusError struct{ Code int }
 
+// Error names the refused status.
 func (e *StatusError) Error() string { return fmt.Sprintf("sse: stream refused: HTTP %d", e.Code) }
 
 // maxLine bounds one line of the stream.

@@ -33,6 +33,7 @@ type Error struct {
 	Err       error
 }
 
+// Error gives the code, the message and the cause.
 func (e *Error) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("x402 %s: %s: %v", e.Code, e.Msg, e.Err)
@@ -40,6 +41,7 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("x402 %s: %s", e.Code, e.Msg)
 }
 
+// Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns a refusal (HTTP 402) with code.

@@ -1,0 +1,270 @@
+package app
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
+	"go.etcd.io/bbolt"
+
+	"github.com/kinetic-compute/kinetic/compute"
+	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/contracts/localnet"
+	"github.com/kinetic-compute/kinetic/market/provider"
+	"github.com/kinetic-compute/kinetic/wallet"
+)
+
+// EnvPassphrase names the environment variable that unlocks the fallback
+// keystore file when no OS keyring answers.
+const EnvPassphrase = "KINETIC_PASSPHRASE"
+
+// provideUsage is printed above the provide flags.
+const provideUsage = "usage: kinetic provide --headless [--listen ADDR] [--price µALGO/h] [--allow-image PREFIX,…] | --self-test\n"
+
+// marketEnv is what the market commands run with: the store, the node,
+// the deployment's client and the active account's signer.
+type marketEnv struct {
+	db     *bbolt.DB
+	algod  *algod.Client
+	chain  *contracts.Client
+	wallet *wallet.Wallet
+	signer *wallet.Signer
+}
+
+func (e *marketEnv) Close() {
+	if e.wallet != nil {
+		e.wallet.Close()
+	}
+	e.db.Close()
+}
+
+// openMarket opens the data dir's store and wallet, the configured node and
+// the contracts recorded for its network.
+func openMarket(ctx context.Context, cfg Config) (*marketEnv, error) {
+	db, err := OpenStore(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	env := &marketEnv{db: db}
+	fail := func(err error) (*marketEnv, error) { env.Close(); return nil, err }
+	url, token, err := cfg.endpoint(localnet.New(cfg.LocalNetDir, io.Discard).Endpoint)()
+	if err != nil {
+		return fail(err)
+	}
+	if env.algod, err = algod.MakeClient(url, token); err != nil {
+		return fail(fmt.Errorf("algod client for %s: %w", url, err))
+	}
+	v, err := env.algod.Versions().Do(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("node %s does not answer: %w", url, err))
+	}
+	dep, ok, err := deploymentStore(cfg).Load(base64.StdEncoding.EncodeToString(v.GenesisHash))
+	if err != nil {
+		return fail(err)
+	}
+	if !ok {
+		return fail(fmt.Errorf("no Kinetic contracts recorded for network %s (on LocalNet run 'kinetic localnet up')", v.GenesisID))
+	}
+	if env.chain, err = contracts.NewClient(env.algod, dep.Apps); err != nil {
+		return fail(err)
+	}
+	env.wallet, err = wallet.Open(ctx, wallet.Options{DB: db, KeystorePath: filepath.Join(cfg.DataDir, "keystore.json"),
+		Passphrase: func(context.Context) ([]byte, error) {
+			p := os.Getenv(EnvPassphrase)
+			if p == "" {
+				return nil, fmt.Errorf("no OS keyring: set %s to unlock the keystore file", EnvPassphrase)
+			}
+			return []byte(p), nil
+		}})
+	if err != nil {
+		return fail(err)
+	}
+	acct, err := env.wallet.Active(ctx)
+	if err != nil {
+		return fail(fmt.Errorf("no active account (create or import one in the app's Wallet tab): %w", err))
+	}
+	if env.signer, err = env.wallet.Signer(ctx, acct.Address); err != nil {
+		return fail(err)
+	}
+	return env, nil
+}
+
+// provideOptions are the parsed flags of `kinetic provide`.
+type provideOptions struct {
+	headless, selfTest bool
+	listen             string
+	price              uint64
+	allow              []string
+	image              string
+}
+
+func (r runner) parseProvide(args []string) (provideOptions, error) {
+	fs := flag.NewFlagSet("kinetic provide", flag.ContinueOnError)
+	fs.SetOutput(r.stderr)
+	fs.Usage = func() { fmt.Fprint(r.stderr, provideUsage); fs.PrintDefaults() }
+	var o provideOptions
+	fs.BoolVar(&o.headless, "headless", false, "run the provider agent without a window")
+	fs.BoolVar(&o.selfTest, "self-test", false, "check the engine, GPUs, chain, account and endpoint, then exit")
+	fs.StringVar(&o.listen, "listen", provider.DefaultListen, "address the agent listens on (a public one only when you mean it)")
+	fs.Uint64Var(&o.price, "price", 0, "price in µALGO per hour (default: the registered price)")
+	allow := fs.String("allow-image", "", "comma-separated image prefixes used from the local store")
+	fs.StringVar(&o.image, "image", "", "with --self-test: run a small job in this image")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if *allow != "" {
+		o.allow = strings.Split(*allow, ",")
+	}
+	if fs.NArg() != 0 || o.headless == o.selfTest {
+		return o, errors.New(strings.TrimSpace(provideUsage))
+	}
+	return o, nil
+}
+
+// runProvideCommand is the table entry of `kinetic provide`.
+func runProvideCommand(ctx context.Context, r runner, inv invocation) error {
+	o, err := r.parseProvide(inv.args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	env, err := openMarket(ctx, inv.cfg)
+	if err != nil {
+		return fmt.Errorf("provide: %w", err)
+	}
+	defer env.Close()
+	if o.selfTest {
+		return r.selfTest(ctx, env, o)
+	}
+	return r.provide(ctx, env, o, inv)
+}
+
+// provide runs the agent until ctx ends.
+func (r runner) provide(ctx context.Context, env *marketEnv, o provideOptions, inv invocation) error {
+	p, err := env.chain.Provider(ctx, env.signer.Address())
+	if err != nil {
+		return fmt.Errorf("provide: %s is not registered in the Registry (register it from the app first): %w", env.signer.Address(), err)
+	}
+	price := o.price
+	if price == 0 {
+		price = p.PricePerHour
+	}
+	if price < p.PricePerHour {
+		return fmt.Errorf("provide: --price %d is below the registered price %d; update the registration first", price, p.PricePerHour)
+	}
+	cli, err := compute.Connect(ctx)
+	if err != nil {
+		return fmt.Errorf("provide: %w", err)
+	}
+	defer cli.Close()
+	if reaped, err := compute.ReapExpired(ctx, cli, time.Now()); err != nil {
+		return fmt.Errorf("provide: reap expired containers: %w", err)
+	} else if len(reaped) > 0 {
+		fmt.Fprintf(r.stdout, "removed %d expired job containers\n", len(reaped))
+	}
+	engine, err := compute.NewEngine(cli, env.db, compute.EngineOptions{OutputDir: filepath.Join(inv.cfg.DataDir, "outputs"), AllowedImages: o.allow})
+	if err != nil {
+		return fmt.Errorf("provide: %w", err)
+	}
+	gpus, _ := compute.DetectGPUs(compute.DefaultNVML())
+	srv, err := provider.New(provider.Config{Price: price, GPUs: gpus, Version: Version, Logger: inv.log,
+		Policy: compute.Policy{AllowedImagePrefixes: o.allow, MaxJobSeconds: int64(p.MaxJobSecs)}},
+		env.db, provider.AlgodChain{Client: env.chain}, env.signer, engine)
+	if err != nil {
+		return fmt.Errorf("provide: %w", err)
+	}
+	rec, err := srv.Recover(ctx)
+	if err != nil {
+		return fmt.Errorf("provide: %w", err)
+	}
+	fmt.Fprintf(r.stdout, "recovered: %d re-attached, %d re-queued, %d failed (refundable)\n", len(rec.Reattached), len(rec.Requeued), len(rec.Failed))
+	fmt.Fprintf(r.stdout, "provider %s serving on http://%s at %d µALGO/h (%d GPUs); Ctrl-C stops\n", env.signer.Address(), o.listen, price, len(gpus))
+	return srv.ListenAndServe(ctx, o.listen)
+}
+
+// selfTest checks each part a provider needs and prints what passed and
+// what to fix; it fails when any check failed.
+func (r runner) selfTest(ctx context.Context, env *marketEnv, o provideOptions) error {
+	failed := 0
+	report := func(name string, err error, ok string) {
+		if err != nil {
+			failed++
+			fmt.Fprintf(r.stdout, "FAIL %-10s %v\n", name, err)
+			return
+		}
+		fmt.Fprintf(r.stdout, "ok   %-10s %s\n", name, ok)
+	}
+	_, err := env.chain.Provider(ctx, env.signer.Address())
+	report("registry", err, env.signer.Address().String()+" is registered")
+	cli, err := compute.Connect(ctx)
+	if err != nil {
+		report("engine", err, "")
+		return fmt.Errorf("self-test: %d checks failed", failed+1)
+	}
+	defer cli.Close()
+	info, err := compute.EngineStatus(ctx, cli)
+	report("engine", err, fmt.Sprintf("%+v", info))
+	gpus, err := compute.DetectGPUs(compute.DefaultNVML())
+	if compute.IsNoGPU(err) {
+		report("gpus", nil, "no NVIDIA GPU: CPU-only jobs")
+	} else {
+		ids := make([]string, len(gpus))
+		for i, g := range gpus {
+			ids[i] = g.UUID
+		}
+		report("gpus", err, strings.Join(ids, ", "))
+	}
+	dir, err := os.MkdirTemp("", "kinetic-selftest-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	db, err := bbolt.Open(filepath.Join(dir, "selftest.db"), 0o600, nil)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	engine, err := compute.NewEngine(cli, db, compute.EngineOptions{OutputDir: dir, AllowedImages: o.allow})
+	if err != nil {
+		return err
+	}
+	if o.image != "" {
+		spec := compute.Spec{Version: compute.SpecVersion, Image: o.image, Command: []string{"sh", "-c", "echo ok > /output/ok"},
+			CPUs: 0.5, MemoryMB: 64, MaxSeconds: 30, Network: compute.NetworkNone}
+		id := compute.JobID{0x5e, 0x1f}
+		res, err := engine.Run(ctx, id, spec, compute.RunOptions{})
+		if err == nil && (res.ExitCode != 0 || res.OutputBytes == 0) {
+			err = fmt.Errorf("exit %d, %d output bytes", res.ExitCode, res.OutputBytes)
+		}
+		report("sandbox", err, fmt.Sprintf("job ran in %s, output %x…", o.image, res.OutputSHA256[:4]))
+	} else {
+		fmt.Fprintln(r.stdout, "skip sandbox    pass --image REF to run a small job")
+	}
+	srv, err := provider.New(provider.Config{Price: 1, GPUs: gpus, Version: Version}, db, provider.AlgodChain{Client: env.chain}, env.signer, engine)
+	if err != nil {
+		return err
+	}
+	sctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- srv.ListenAndServe(sctx, o.listen) }()
+	err = checkInfo(ctx, "http://"+o.listen, env.signer.Address().String())
+	stop()
+	if lerr := <-done; err == nil && lerr != nil {
+		err = lerr
+	}
+	report("endpoint", err, "GET /v1/info on "+o.listen+" answers, signed by the account")
+	if failed > 0 {
+		return fmt.Errorf("self-test: %d checks failed", failed)
+	}
+	return nil
+}
