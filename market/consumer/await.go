@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/wallet"
 )
 
 // ErrRefunded: the job's deadline passed without a result and AwaitResult
@@ -55,4 +56,47 @@ func (c *Client) AwaitResult(ctx context.Context, job Job, poll time.Duration) (
 		case <-t.C:
 		}
 	}
+}
+
+// Runway is how many billable seconds job's lock still covers: its
+// MaxSeconds less the block time elapsed since it was created (0 once they
+// are used up).
+func (c *Client) Runway(ctx context.Context, job Job) (uint64, error) {
+	esc, err := c.chain.Job(ctx, job.ID)
+	if err != nil {
+		return 0, fmt.Errorf("consumer: escrow box: %w", err)
+	}
+	st, err := c.chain.Algod().Status().Do(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("consumer: node status: %w", err)
+	}
+	blk, err := c.chain.Algod().Block(st.LastRound).Do(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("consumer: block %d: %w", st.LastRound, err)
+	}
+	now := uint64(blk.TimeStamp)
+	elapsed := uint64(0)
+	if now > esc.CreatedTime {
+		elapsed = now - esc.CreatedTime
+	}
+	if elapsed >= esc.MaxSeconds {
+		return 0, nil
+	}
+	return esc.MaxSeconds - elapsed, nil
+}
+
+// TopUp adds amount microAlgo to job's lock, signed through the budget
+// when the client has one (a top-up over the cap signs nothing).
+func (c *Client) TopUp(ctx context.Context, job Job, amount uint64) (contracts.Result, error) {
+	if c.budget == nil {
+		return c.chain.TopUp(ctx, c.signer.Address(), c.signer, job.ID, amount)
+	}
+	bs := &wallet.BudgetedSigner{Signer: c.signer, Budget: c.budget, Job: job.ID, Purpose: "escrow top-up"}
+	res, err := c.chain.TopUp(ctx, c.signer.Address(), bs, job.ID, amount)
+	if err != nil && wallet.IsRejected(err) {
+		_ = bs.Release(ctx)
+	} else {
+		_ = bs.Commit(ctx)
+	}
+	return res, err
 }

@@ -50,6 +50,7 @@ type Chain interface {
 	Release(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID) (contracts.Result, error)
 	Dispute(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID) (contracts.Result, error)
 	Refund(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID) (contracts.Result, error)
+	TopUp(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID, amount uint64) (contracts.Result, error)
 }
 
 // Client is the consumer agent. It is safe for concurrent use.

@@ -172,3 +172,40 @@ func TestJobRoutesAuthentication(t *testing.T) {
 		t.Errorf("cancel of a finished job: %d, want 409", resp.StatusCode)
 	}
 }
+
+// TestTopUpExtendsTheLock: a top-up within the budget raises the job's
+// billable seconds by amount·3600/rate and its runway with them, and the
+// consumer pays exactly the amount and the fee.
+func TestTopUpExtendsTheLock(t *testing.T) {
+	m := newMarketRun(t, provider.Config{}, false)
+	job, err := m.consumer.Submit(m.ctx, m.url, m.spec("sleep 1"), consumer.Terms{})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	esc, err := m.chain.Job(m.ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := m.balance(m.cons.Address())
+	runway, err := m.consumer.Runway(m.ctx, job)
+	if err != nil || runway == 0 || runway > esc.MaxSeconds {
+		t.Fatalf("runway %d (max %d): %v", runway, esc.MaxSeconds, err)
+	}
+	res, err := m.consumer.TopUp(m.ctx, job, 30_000) // 30 s at 1000 µALGO/s
+	if err != nil {
+		t.Fatalf("top up: %v", err)
+	}
+	after, err := m.chain.Job(m.ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.MaxSeconds != esc.MaxSeconds+30 || after.Locked != esc.Locked+30_000 || after.DeadlineRound <= esc.DeadlineRound {
+		t.Fatalf("after top-up max %d locked %d deadline %d, before %d %d %d", after.MaxSeconds, after.Locked, after.DeadlineRound, esc.MaxSeconds, esc.Locked, esc.DeadlineRound)
+	}
+	if got, want := before-m.balance(m.cons.Address()), 30_000+res.Fees; got != want {
+		t.Fatalf("top-up cost %d, want %d", got, want)
+	}
+	if r2, err := m.consumer.Runway(m.ctx, job); err != nil || r2 < runway {
+		t.Fatalf("runway after top-up %d (was %d): %v", r2, runway, err)
+	}
+}
