@@ -1,0 +1,134 @@
+package consumer
+
+import (
+	"archive/tar"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// ExtractLimits bound what Extract writes.
+type ExtractLimits struct {
+	// MaxFiles and MaxBytes cap the entries and the bytes written
+	// (defaults 10,000 and 1 GiB).
+	MaxFiles int
+	MaxBytes int64
+}
+
+// ErrUnsafeArchive: the output tar holds something Extract refuses.
+var ErrUnsafeArchive = errors.New("consumer: unsafe output archive")
+
+// Extract unpacks an output tar into dir (which must exist), refusing the
+// whole archive before writing anything when it has an absolute path, a
+// path leaving dir ("..") or a duplicate, a link (symbolic or hard), a
+// device, FIFO or other special entry, more than MaxFiles entries or more
+// than MaxBytes of content. Files are created with mode 0644 (0755 for
+// directories) whatever the archive says.
+func Extract(tarball []byte, dir string, lim ExtractLimits) error {
+	if lim.MaxFiles == 0 {
+		lim.MaxFiles = 10_000
+	}
+	if lim.MaxBytes == 0 {
+		lim.MaxBytes = 1 << 30
+	}
+	type entry struct {
+		name  string
+		dir   bool
+		start int64
+		size  int64
+	}
+	var entries []entry
+	seen := map[string]bool{}
+	var total int64
+	tr := tar.NewReader(bytes.NewReader(tarball))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrUnsafeArchive, err)
+		}
+		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
+		if name == "." {
+			continue
+		}
+		if path.IsAbs(h.Name) || name == ".." || strings.HasPrefix(name, "../") || strings.Contains(h.Name, "\\") {
+			return fmt.Errorf("%w: %q leaves the output directory", ErrUnsafeArchive, h.Name)
+		}
+		switch h.Typeflag {
+		case tar.TypeReg, tar.TypeDir:
+		default:
+			return fmt.Errorf("%w: %q is a %s entry, only files and directories are extracted", ErrUnsafeArchive, h.Name, typeName(h.Typeflag))
+		}
+		if seen[name] {
+			return fmt.Errorf("%w: %q appears twice", ErrUnsafeArchive, h.Name)
+		}
+		seen[name] = true
+		if len(entries) == lim.MaxFiles {
+			return fmt.Errorf("%w: more than %d entries", ErrUnsafeArchive, lim.MaxFiles)
+		}
+		total += h.Size
+		if h.Size < 0 || total > lim.MaxBytes {
+			return fmt.Errorf("%w: more than %d bytes", ErrUnsafeArchive, lim.MaxBytes)
+		}
+		entries = append(entries, entry{name: name, dir: h.Typeflag == tar.TypeDir, size: h.Size})
+	}
+	// Second pass: write, now that the whole archive is known to be safe.
+	tr = tar.NewReader(bytes.NewReader(tarball))
+	i := 0
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("consumer: extract: %w", err)
+		}
+		if path.Clean(strings.TrimPrefix(h.Name, "./")) == "." {
+			continue
+		}
+		e := entries[i]
+		i++
+		target := filepath.Join(dir, filepath.FromSlash(e.name))
+		if e.dir {
+			if err := os.MkdirAll(target, 0o755); err != nil {
+				return fmt.Errorf("consumer: extract: %w", err)
+			}
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return fmt.Errorf("consumer: extract: %w", err)
+		}
+		f, err := os.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return fmt.Errorf("consumer: extract: %w", err)
+		}
+		_, err = io.CopyN(f, tr, e.size)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("consumer: extract %s: %w", e.name, err)
+		}
+	}
+}
+
+func typeName(t byte) string {
+	switch t {
+	case tar.TypeSymlink:
+		return "symbolic link"
+	case tar.TypeLink:
+		return "hard link"
+	case tar.TypeChar, tar.TypeBlock:
+		return "device"
+	case tar.TypeFifo:
+		return "FIFO"
+	}
+	return fmt.Sprintf("type %q", t)
+}
