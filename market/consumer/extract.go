@@ -37,10 +37,9 @@ func Extract(tarball []byte, dir string, lim ExtractLimits) error {
 		lim.MaxBytes = 1 << 30
 	}
 	type entry struct {
-		name  string
-		dir   bool
-		start int64
-		size  int64
+		name string
+		dir  bool
+		size int64
 	}
 	var entries []entry
 	seen := map[string]bool{}
