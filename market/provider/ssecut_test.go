@@ -65,9 +65,7 @@ func TestEventsSurviveCutConnections(t *testing.T) {
 			if err := json.Unmarshal(ev.Data, &d); err != nil {
 				return err
 			}
-			for _, l := range strings.Fields(d["data"]) {
-				lines = append(lines, l)
-			}
+			lines = append(lines, strings.Fields(d["data"])...)
 		}
 		return nil
 	})
