@@ -184,7 +184,7 @@ func (b ResultAnchored) Validate() error { return checkSet("txId", b.TxID) }
 // Settlement kinds of PaymentReleased.Kind.
 const (
 	SettlementRelease = "release" // the consumer released the payment
-	SettlementClaim   = "claim"   // the provider claimed it after the deadline
+	SettlementClaim   = "claim"   // claimed for the provider once the dispute window passed without a dispute (anyone may send it)
 )
 
 // PaymentReleased is the body of step 9: the settlement transaction.

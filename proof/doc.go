@@ -24,7 +24,12 @@
 //
 // The bodies shown are those this package writes (the types JobReceived
 // … PaymentReleased); a verifier treats a body as an opaque JSON object.
-// Amounts are microAlgos.
+// Amounts are microAlgos. specHash is the spec hash that create_job also
+// carries: SHA-256 of the RFC 8785 form of the job's spec object, which
+// docs/spec-hash.md documents field by field (compute.Spec.Hash computes
+// it; compute/testdata/spec-hash.json is a worked vector). A "claim"
+// settlement is the Escrow's claim: sent by anyone once the dispute window
+// has passed without a dispute, paying the provider.
 //
 // # Hashes
 //
@@ -81,7 +86,10 @@
 // spellings); this package writes the document itself in JCS form. The
 // file testdata/chain-v1.json beside this package's source is a complete,
 // valid chain to test other implementations against (its hash_7 is
-// 41af55c5…3b003eee).
+// 41af55c5…3b003eee). testdata/verify_chain.py is such an implementation,
+// written from this text alone (Python's standard library and PyNaCl);
+// the package's tests run it on that chain, on a freshly built one and on
+// tampered copies.
 //
 // # Verification
 //
