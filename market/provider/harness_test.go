@@ -14,6 +14,7 @@ import (
 	"github.com/algorand/go-algorand-sdk/v2/types"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"go.etcd.io/bbolt"
 
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts"
@@ -70,6 +71,9 @@ type market struct {
 	url      string
 	consumer *consumer.Client
 	clock    *clock
+	cfg      provider.Config
+	db       *bbolt.DB
+	engine   *compute.Engine
 	docker   interface {
 		ContainerList(context.Context, container.ListOptions) ([]container.Summary, error)
 	}
@@ -121,22 +125,31 @@ func newMarketRun(t *testing.T, cfg provider.Config, run bool) *market {
 		cfg.ClaimInterval = 300 * time.Millisecond
 	}
 	cfg.Policy.AllowedImagePrefixes = []string{"kinetic-test/"}
-	m.server, err = provider.New(cfg, db, provider.AlgodChain{Client: cc}, m.prov, engine)
+	m.cfg, m.db, m.engine = cfg, db, engine
+	m.consumer = consumer.New(cc, m.cons, nil)
+	m.start(run)
+	return m
+}
+
+// start creates a provider agent on the market's store and engine, serves
+// it on a new loopback URL and, when run is set, runs its background work.
+func (m *market) start(run bool) {
+	m.t.Helper()
+	var err error
+	m.server, err = provider.New(m.cfg, m.db, provider.AlgodChain{Client: m.chain}, m.prov, m.engine)
 	if err != nil {
-		t.Fatal(err)
+		m.t.Fatal(err)
 	}
 	srv := httptest.NewServer(m.server.Handler())
-	t.Cleanup(srv.Close)
+	m.t.Cleanup(srv.Close)
 	m.url = srv.URL
-	m.consumer = consumer.New(cc, m.cons, nil)
 	if !run {
-		return m
+		return
 	}
-	runCtx, stop := context.WithCancel(ctx)
+	runCtx, stop := context.WithCancel(m.ctx)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = m.server.Run(runCtx) }()
-	t.Cleanup(func() { stop(); <-done })
-	return m
+	m.t.Cleanup(func() { stop(); <-done })
 }
 
 func (m *market) spec(script string) compute.Spec {
