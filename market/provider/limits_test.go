@@ -2,6 +2,8 @@ package provider_test
 
 import (
 	"bytes"
+
+	"github.com/algorand/go-algorand-sdk/v2/types"
 	"net/http"
 	"strings"
 	"testing"
@@ -39,5 +41,18 @@ func TestLimits(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("past the burst: %d, want 429 with Retry-After", resp.StatusCode)
+	}
+}
+
+// TestBlocklistedConsumer: a blocklisted consumer gets 403 and no offer.
+func TestBlocklistedConsumer(t *testing.T) {
+	m := newMarketRun(t, provider.Config{}, false)
+	blocked := m.cfg
+	blocked.Blocklist = map[types.Address]bool{m.cons.Address(): true}
+	m.cfg = blocked
+	m.start(false)
+	resp, body := m.post(m.spec("echo b"), "")
+	if resp.StatusCode != http.StatusForbidden || resp.Header.Get("PAYMENT-REQUIRED") != "" {
+		t.Fatalf("blocklisted consumer: %d %s, want 403 without an offer", resp.StatusCode, body)
 	}
 }

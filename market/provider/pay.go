@@ -70,6 +70,10 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		writeFailure(w, err, net)
 		return
 	}
+	if s.cfg.Blocklist[consumer] {
+		writeFailure(w, &requestError{http.StatusForbidden, "this provider does not take jobs from " + consumer.String()}, net)
+		return
+	}
 	if err := s.admit(spec); err != nil {
 		writeFailure(w, err, net)
 		return

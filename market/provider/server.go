@@ -73,6 +73,9 @@ type Config struct {
 	// ClaimInterval is how often settled-pending jobs are checked against
 	// the chain (default 5 s).
 	ClaimInterval time.Duration
+	// Blocklist lists consumers this provider refuses (403, before any
+	// offer).
+	Blocklist map[types.Address]bool
 	// Version is reported by GET /v1/info.
 	Version string
 	// Now is the clock (default time.Now).
