@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -27,7 +28,7 @@ import (
 const EnvPassphrase = "KINETIC_PASSPHRASE"
 
 // provideUsage is printed above the provide flags.
-const provideUsage = "usage: kinetic provide --headless [--listen ADDR] [--price µALGO/h] [--allow-image PREFIX,…] | --self-test\n"
+const provideUsage = "usage: kinetic provide --headless [--listen ADDR] [--price µALGO/h] [--register --advertise URL] [--allow-image PREFIX,…] | --self-test\n"
 
 // marketEnv is what the market commands run with: the store, the node,
 // the deployment's client and the active account's signer.
@@ -104,6 +105,9 @@ type provideOptions struct {
 	price              uint64
 	allow              []string
 	image              string
+	register           bool
+	advertise          string
+	heartbeat          time.Duration
 }
 
 func (r runner) parseProvide(args []string) (provideOptions, error) {
@@ -117,13 +121,16 @@ func (r runner) parseProvide(args []string) (provideOptions, error) {
 	fs.Uint64Var(&o.price, "price", 0, "price in µALGO per hour (default: the registered price)")
 	allow := fs.String("allow-image", "", "comma-separated image prefixes used from the local store")
 	fs.StringVar(&o.image, "image", "", "with --self-test: run a small job in this image")
+	fs.BoolVar(&o.register, "register", false, "register (or update) this account in the Registry from the detected hardware and --price")
+	fs.StringVar(&o.advertise, "advertise", "", "with --register: the public URL consumers reach this agent at")
+	fs.DurationVar(&o.heartbeat, "heartbeat", time.Hour, "time between Registry heartbeats (each costs a fee)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
 	if *allow != "" {
 		o.allow = strings.Split(*allow, ",")
 	}
-	if fs.NArg() != 0 || o.headless == o.selfTest {
+	if fs.NArg() != 0 || o.headless == o.selfTest || (o.register && (o.advertise == "" || o.price == 0)) || o.heartbeat < time.Minute {
 		return o, errors.New(strings.TrimSpace(provideUsage))
 	}
 	return o, nil
@@ -151,6 +158,12 @@ func runProvideCommand(ctx context.Context, r runner, inv invocation) error {
 
 // provide runs the agent until ctx ends.
 func (r runner) provide(ctx context.Context, env *marketEnv, o provideOptions, inv invocation) error {
+	gpus, _ := compute.DetectGPUs(compute.DefaultNVML())
+	if o.register {
+		if err := r.register(ctx, env, o, gpus); err != nil {
+			return fmt.Errorf("provide: %w", err)
+		}
+	}
 	p, err := env.chain.Provider(ctx, env.signer.Address())
 	if err != nil {
 		return fmt.Errorf("provide: %s is not registered in the Registry (register it from the app first): %w", env.signer.Address(), err)
@@ -176,7 +189,6 @@ func (r runner) provide(ctx context.Context, env *marketEnv, o provideOptions, i
 	if err != nil {
 		return fmt.Errorf("provide: %w", err)
 	}
-	gpus, _ := compute.DetectGPUs(compute.DefaultNVML())
 	srv, err := provider.New(provider.Config{Price: price, GPUs: gpus, Version: Version, Logger: inv.log,
 		Policy: compute.Policy{AllowedImagePrefixes: o.allow, MaxJobSeconds: int64(p.MaxJobSecs)}},
 		env.db, provider.AlgodChain{Client: env.chain}, env.signer, engine)
@@ -189,7 +201,63 @@ func (r runner) provide(ctx context.Context, env *marketEnv, o provideOptions, i
 	}
 	fmt.Fprintf(r.stdout, "recovered: %d re-attached, %d re-queued, %d failed (refundable)\n", len(rec.Reattached), len(rec.Requeued), len(rec.Failed))
 	fmt.Fprintf(r.stdout, "provider %s serving on http://%s at %d µALGO/h (%d GPUs); Ctrl-C stops\n", env.signer.Address(), o.listen, price, len(gpus))
+	go r.heartbeats(ctx, env, o.heartbeat, inv)
 	return srv.ListenAndServe(ctx, o.listen)
+}
+
+// register registers the account from the detected hardware, or updates
+// its registration when it is already registered.
+func (r runner) register(ctx context.Context, env *marketEnv, o provideOptions, gpus []compute.GPUInfo) error {
+	info := contracts.ProviderInfo{Endpoint: o.advertise, GPUModel: "none", CPUCores: uint64(runtime.NumCPU()),
+		RAMMB: memTotalMB(), PricePerHour: o.price, MinJobSecs: 1, MaxJobSecs: compute.MaxJobSeconds}
+	if len(gpus) > 0 {
+		g := gpus[0]
+		info.GPUModel, info.GPUCount, info.VRAMMB, info.Driver, info.CUDA = g.Name, uint64(len(gpus)), g.MemoryTotalMB, g.Driver, g.CUDA
+	}
+	_, err := env.chain.Provider(ctx, env.signer.Address())
+	switch {
+	case errors.Is(err, contracts.ErrNotFound):
+		_, err = env.chain.Register(ctx, env.signer.Address(), env.signer, info)
+	case err == nil:
+		_, err = env.chain.Update(ctx, env.signer.Address(), env.signer, info)
+	}
+	if err != nil {
+		return fmt.Errorf("register %s: %w", env.signer.Address(), err)
+	}
+	fmt.Fprintf(r.stdout, "registered %s: %s x%d, %d µALGO/h at %s\n", env.signer.Address(), info.GPUModel, info.GPUCount, info.PricePerHour, info.Endpoint)
+	return nil
+}
+
+// heartbeats sends a Registry heartbeat every interval until ctx ends.
+func (r runner) heartbeats(ctx context.Context, env *marketEnv, every time.Duration, inv invocation) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := env.chain.Heartbeat(ctx, env.signer.Address(), env.signer); err != nil {
+				inv.log.Warn("registry heartbeat", "err", err)
+			}
+		}
+	}
+}
+
+// memTotalMB reads the machine's memory from /proc/meminfo (0 elsewhere).
+func memTotalMB() uint64 {
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+			var kb uint64
+			fmt.Sscan(f[1], &kb)
+			return kb / 1024
+		}
+	}
+	return 0
 }
 
 // selfTest checks each part a provider needs and prints what passed and
