@@ -3,12 +3,14 @@ package consumer
 import (
 	"archive/tar"
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -130,4 +132,50 @@ func typeName(t byte) string {
 		return "FIFO"
 	}
 	return fmt.Sprintf("type %q", t)
+}
+
+// ContentDigest hashes what an output tar holds, not how it was packed:
+// the sorted names of its directories and regular files and each file's
+// bytes, ignoring times, owners and modes, so that two runs of a
+// deterministic job compare equal.
+func ContentDigest(tarball []byte) ([32]byte, error) {
+	type file struct {
+		name string
+		sum  [32]byte
+	}
+	var files []file
+	tr := tar.NewReader(bytes.NewReader(tarball))
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return [32]byte{}, fmt.Errorf("consumer: output tar: %w", err)
+		}
+		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			files = append(files, file{name: name + "/"})
+		case tar.TypeReg:
+			hh := sha256.New()
+			if _, err := io.Copy(hh, tr); err != nil {
+				return [32]byte{}, fmt.Errorf("consumer: output tar: %w", err)
+			}
+			f := file{name: name}
+			copy(f.sum[:], hh.Sum(nil))
+			files = append(files, f)
+		default:
+			files = append(files, file{name: name + "@" + h.Linkname})
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+	all := sha256.New()
+	for _, f := range files {
+		fmt.Fprintf(all, "%d:%s", len(f.name), f.name)
+		all.Write(f.sum[:])
+	}
+	var out [32]byte
+	copy(out[:], all.Sum(nil))
+	return out, nil
 }
