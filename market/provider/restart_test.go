@@ -1,8 +1,14 @@
 package provider_test
 
 import (
+	"encoding/json"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/market/jobauth"
 
 	"github.com/kinetic-compute/kinetic/market/consumer"
 	"github.com/kinetic-compute/kinetic/market/provider"
@@ -39,5 +45,48 @@ func TestRestartRequeuesPaidJob(t *testing.T) {
 	}
 	if len(v.Proof.Steps) != 8 || v.Proof.Steps[0].Step.Kind != "job_received" {
 		t.Fatalf("proof of %d steps after restart", len(v.Proof.Steps))
+	}
+}
+
+// TestCancelRunningJob: the consumer's signed cancel stops a running job;
+// its stream ends with state failed and no result is anchored.
+func TestCancelRunningJob(t *testing.T) {
+	m := newMarket(t, provider.Config{})
+	job, err := m.consumer.Submit(m.ctx, m.url, m.spec("sleep 15; echo late > /output/l"), consumer.Terms{})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	var end map[string]string
+	canceled := false
+	_, err = m.consumer.Events(m.ctx, job, 0, func(ev sse.Event) error {
+		if ev.Type == "proof" && strings.Contains(string(ev.Data), "execution_started") && !canceled {
+			canceled = true
+			req, _ := http.NewRequestWithContext(m.ctx, "POST", m.url+"/v1/jobs/"+job.ID.String()+"/cancel", nil)
+			if err := jobauth.Sign(req, m.cons, job.ID, time.Now()); err != nil {
+				return err
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return err
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusAccepted {
+				t.Errorf("cancel: %d, want 202", resp.StatusCode)
+			}
+		}
+		if ev.Type == sse.EndType {
+			return json.Unmarshal(ev.Data, &end)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("events: %v", err)
+	}
+	if !canceled || end["state"] != "failed" || end["error"] != "canceled" {
+		t.Fatalf("canceled %v, end %v", canceled, end)
+	}
+	esc, err := m.chain.Job(m.ctx, job.ID)
+	if err != nil || esc.Status != contracts.JobOpen {
+		t.Fatalf("escrow after cancel: %+v %v, want open (refundable after the deadline)", esc, err)
 	}
 }

@@ -184,7 +184,7 @@ func (s *Server) HTTPServer(addr string) *http.Server {
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      0, // streams; handlers set deadlines
+		WriteTimeout:      0, // set per request by limit, per write by event streams
 		IdleTimeout:       60 * time.Second,
 		MaxHeaderBytes:    x402.MaxHeaderLen + 16<<10,
 	}
@@ -213,6 +213,9 @@ func (s *Server) limit(next http.Handler) http.Handler {
 			return
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+		// Every answer but an event stream (which sets its own per write)
+		// must be written within two minutes.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(2 * time.Minute))
 		next.ServeHTTP(w, r)
 	})
 }
