@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -57,7 +58,8 @@ const minSamples = 10
 //
 // It runs max(b.N, 10) iterations after one untimed warm-up of each and
 // reports ns/op as the mean submit → running (it replaces the framework's
-// figure), floor-ns/op, the mean time to 202 (202-ns/op), ratio (mean over
+// figure; B/op and allocs/op are per iteration too, both agents and the
+// floor's client counted, as they share this process), floor-ns/op, the mean time to 202 (202-ns/op), ratio (mean over
 // mean floor) and median-ratio. DESIGN.md's target is ratio ≤ 2.5.
 func BenchmarkSubmitToRunning(b *testing.B) {
 	m := newMarket(b, provider.Config{}, true)
@@ -77,11 +79,13 @@ func BenchmarkSubmitToRunning(b *testing.B) {
 	n := max(b.N, minSamples)
 	var submits, to202s, floors, clis []time.Duration
 	b.ResetTimer()
+	mem := startMem()
 	for range n {
 		s, t, f, c := iterate()
 		submits, to202s, floors, clis = append(submits, s), append(to202s, t), append(floors, f), append(clis, c)
 	}
 	b.StopTimer()
+	mem.report(b, n)
 	b.ReportMetric(float64(mean(submits)), "ns/op")
 	b.ReportMetric(float64(mean(to202s)), "202-ns/op")
 	b.ReportMetric(float64(mean(floors)), "floor-ns/op")
@@ -186,17 +190,7 @@ func (m *market) dockerCLI() time.Duration {
 // pair's first job, the Escrow's per-pair nonce record MBR): no protocol
 // fee. ns/op is a whole job's wall time, submit to settlement.
 func BenchmarkJobCost(b *testing.B) {
-	paths := []struct {
-		name string
-		cfg  provider.Config
-		run  bool
-	}{
-		{"release", provider.Config{}, true},
-		{"dispute", provider.Config{WindowRounds: 50}, true},
-		{"claim", provider.Config{WindowRounds: 2}, true},
-		{"refund", provider.Config{DeadlineRounds: 3}, false},
-	}
-	for _, p := range paths {
+	for _, p := range costPaths {
 		b.Run(p.name, func(b *testing.B) {
 			m := newMarket(b, p.cfg, p.run)
 			buy := m.newBuyer(uint64(b.N+1)*200_000+1_000_000, "")
@@ -204,22 +198,9 @@ func BenchmarkJobCost(b *testing.B) {
 			var total onChain
 			b.ResetTimer()
 			for i := range b.N {
-				r0 := m.lastRound()
-				before := m.balance(buy.acct.Address()) + m.balance(m.prov.Address())
-				m.settle(p.name, buy, js)
-				got := m.scan(r0+1, m.lastRound(), buy.acct.Address(), m.prov.Address())
-				moved := before - m.balance(buy.acct.Address()) - m.balance(m.prov.Address())
-				kept := int64(0)
-				if i == 0 {
-					kept = int64(contracts.PairRecordMBR)
-				}
-				switch {
-				case got.Txns > 4:
-					b.Errorf("%s: %d transactions for one job, the bound is 4", p.name, got.Txns)
-				case got.OtherPaid != 0:
-					b.Errorf("%s: %d µALGO paid to a third address", p.name, got.OtherPaid)
-				case moved != int64(got.Fees)+kept:
-					b.Errorf("%s: the parties lost %d µALGO together, fees %d and records %d", p.name, moved, got.Fees, kept)
+				got, err := m.jobCost(p.name, buy, js, i == 0)
+				if err != nil {
+					b.Error(err)
 				}
 				total.Txns, total.Inner, total.Fees = total.Txns+got.Txns, total.Inner+got.Inner, total.Fees+got.Fees
 			}
@@ -230,6 +211,62 @@ func BenchmarkJobCost(b *testing.B) {
 			b.ReportMetric(float64(total.Fees)/n, "µALGO-fees/job")
 		})
 	}
+}
+
+// TestJobCostBound is BenchmarkJobCost's assertions without the timing:
+// one job on each terminal path takes at most 4 transactions, pays no
+// third address and costs the two parties only their fees.
+func TestJobCostBound(t *testing.T) {
+	for _, p := range costPaths {
+		t.Run(p.name, func(t *testing.T) {
+			m := newMarket(t, p.cfg, p.run)
+			buy := m.newBuyer(2_000_000, "")
+			got, err := m.jobCost(p.name, buy, spec(t, "echo cost > /output/o"), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%s: %d transactions, %d inner, %d µALGO fees", p.name, got.Txns, got.Inner, got.Fees)
+		})
+	}
+}
+
+// costPaths are the terminal paths of a job and the provider set-up each
+// needs.
+var costPaths = []struct {
+	name string
+	cfg  provider.Config
+	run  bool
+}{
+	{"release", provider.Config{}, true},
+	{"dispute", provider.Config{WindowRounds: 50}, true},
+	{"claim", provider.Config{WindowRounds: 2}, true},
+	{"refund", provider.Config{DeadlineRounds: 3}, false},
+}
+
+// jobCost takes one job through path and tallies its confirmed
+// transactions; the error says which bound it broke. first is the pair's
+// first job, which leaves the Escrow's per-pair nonce record (its MBR
+// stays locked, a deposit rather than a fee).
+func (m *market) jobCost(path string, buy buyer, js specT, first bool) (onChain, error) {
+	m.tb.Helper()
+	r0 := m.lastRound()
+	before := m.balance(buy.acct.Address()) + m.balance(m.prov.Address())
+	m.settle(path, buy, js)
+	got := m.scan(r0+1, m.lastRound(), buy.acct.Address(), m.prov.Address())
+	moved := before - m.balance(buy.acct.Address()) - m.balance(m.prov.Address())
+	kept := int64(0)
+	if first {
+		kept = int64(contracts.PairRecordMBR)
+	}
+	switch {
+	case got.Txns > 4:
+		return got, fmt.Errorf("%s: %d transactions for one job, the bound is 4", path, got.Txns)
+	case got.OtherPaid != 0:
+		return got, fmt.Errorf("%s: %d µALGO paid to a third address", path, got.OtherPaid)
+	case moved != int64(got.Fees)+kept:
+		return got, fmt.Errorf("%s: the parties lost %d µALGO together; fees %d, pair record %d", path, moved, got.Fees, kept)
+	}
+	return got, nil
 }
 
 // settle takes one job through path and returns once its escrow box is
@@ -293,7 +330,8 @@ const (
 // the whole run's wall time, and the time to 202 (the duration of
 // consumer.Client.Submit: unpaid request, 402, payment, 202) as
 // p50-202-ms and p99-202-ms (nearest rank: with 40 jobs p99 is the
-// slowest). ns/op is the run's wall time per job. b.N is not used: each
+// slowest). ns/op is the run's wall time per job, B/op and allocs/op the
+// run's (both agents') allocations per job. b.N is not used: each
 // invocation is one run of loadJobs jobs.
 func BenchmarkLoad(b *testing.B) {
 	m := newMarket(b, provider.Config{}, true)
@@ -316,6 +354,7 @@ func BenchmarkLoad(b *testing.B) {
 	want := strings.Join([]string{"job_received", "escrow_locked", "image_verified", "resources_allocated",
 		"execution_started", "execution_finished", "output_hashed", "result_anchored"}, ",")
 	b.ResetTimer()
+	mem := startMem()
 	start := time.Now()
 	var wg sync.WaitGroup
 	for _, buy := range buyers {
@@ -330,6 +369,7 @@ func BenchmarkLoad(b *testing.B) {
 	wg.Wait()
 	wall := time.Since(start)
 	b.StopTimer()
+	mem.report(b, loadJobs)
 	close(results)
 	var lat []time.Duration
 	var ids []string
@@ -445,4 +485,22 @@ func median(d []time.Duration) time.Duration {
 	s := slices.Clone(d)
 	slices.Sort(s)
 	return s[len(s)/2]
+}
+
+// memCount is the process's allocation counters at a start.
+type memCount struct{ bytes, allocs uint64 }
+
+func startMem() memCount {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return memCount{ms.TotalAlloc, ms.Mallocs}
+}
+
+// report sets B/op and allocs/op to the allocations since the start per
+// one of n operations (replacing the framework's per-b.N figures).
+func (c memCount) report(b *testing.B, n int) {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	b.ReportMetric(float64(ms.TotalAlloc-c.bytes)/float64(n), "B/op")
+	b.ReportMetric(float64(ms.Mallocs-c.allocs)/float64(n), "allocs/op")
 }
