@@ -196,3 +196,13 @@ func PaymentID(p PaymentPayload) (string, error) {
 	}
 	return info.ID, nil
 }
+
+// EncodeGroupBytes is EncodeGroup for transactions already msgpack-encoded
+// (as a signer returns them).
+func EncodeGroupBytes(group [][]byte) []string {
+	out := make([]string, len(group))
+	for i, b := range group {
+		out[i] = base64.StdEncoding.EncodeToString(b)
+	}
+	return out
+}
