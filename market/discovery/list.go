@@ -1,0 +1,224 @@
+package discovery
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
+	"github.com/algorand/go-algorand-sdk/v2/client/v2/common"
+	"github.com/algorand/go-algorand-sdk/v2/types"
+
+	"github.com/kinetic-compute/kinetic/contracts"
+)
+
+// Mode chooses how List reads the Registry's boxes.
+type Mode int
+
+// Listing modes.
+const (
+	// ModeAuto pages with include=values and falls back to per-box reads
+	// only when the node is detected not to support it (ErrNoValuePaging).
+	ModeAuto Mode = iota
+	// ModePaged only pages with include=values; a node without it fails.
+	ModePaged
+	// ModePerBox lists the names and reads every box concurrently.
+	ModePerBox
+)
+
+// DefaultPageSize is the limit of one paged box listing request.
+const DefaultPageSize = 1000
+
+// DefaultConcurrency bounds the concurrent per-box reads of the fallback.
+const DefaultConcurrency = 16
+
+// ErrNoValuePaging reports a node that does not page box values: it
+// answered 400 naming one of the include, next, round or limit parameters,
+// or it ignored include=values and returned names only.
+var ErrNoValuePaging = errors.New("discovery: node does not page box values")
+
+// Listing is the Registry's providers as read from one node.
+type Listing struct {
+	// Genesis is the network's genesis hash, base64.
+	Genesis string
+	// Registry is the Registry app id read.
+	Registry uint64
+	// Round is the round the boxes were read at. A paged listing is pinned
+	// to it; the per-box fallback reports the highest round of its reads.
+	Round uint64
+	// Paged is true when the paged include=values listing was used.
+	Paged bool
+	// Providers are sorted by address, each with its reputation record.
+	Providers []contracts.Provider
+}
+
+// rawBox is one box name and value.
+type rawBox struct{ name, value []byte }
+
+// ListPaged reads every box of app whose name starts with prefix (empty:
+// all) with include=values and limit pageSize, every page pinned with
+// round= to round (0: the first page's round, which is returned). It is
+// also the raw listing the benchmark compares discovery with. A node
+// without value paging fails with ErrNoValuePaging.
+func ListPaged(ctx context.Context, c *algod.Client, app uint64, prefix []byte, pageSize, round uint64) (boxes [][2][]byte, at uint64, err error) {
+	raw, at, err := listPaged(ctx, c, app, prefix, pageSize, round)
+	for _, b := range raw {
+		boxes = append(boxes, [2][]byte{b.name, b.value})
+	}
+	return boxes, at, err
+}
+
+func listPaged(ctx context.Context, c *algod.Client, app uint64, prefix []byte, pageSize, round uint64) ([]rawBox, uint64, error) {
+	var out []rawBox
+	next := ""
+	for {
+		q := c.GetApplicationBoxes(app).Include([]string{"values"}).Limit(pageSize)
+		if len(prefix) > 0 {
+			q = q.Prefix("b64:" + base64.StdEncoding.EncodeToString(prefix))
+		}
+		if round != 0 {
+			q = q.Round(round)
+		}
+		if next != "" {
+			q = q.Next(next)
+		}
+		resp, err := q.Do(ctx)
+		if err != nil {
+			if unsupported(err) {
+				return nil, 0, fmt.Errorf("%w: %w", ErrNoValuePaging, err)
+			}
+			return nil, 0, fmt.Errorf("discovery: list boxes of app %d: %w", app, err)
+		}
+		if round == 0 {
+			round = resp.Round
+		}
+		for _, b := range resp.Boxes {
+			if b.Value == nil && len(b.Name) > 0 {
+				return nil, 0, fmt.Errorf("%w: names without values", ErrNoValuePaging)
+			}
+			out = append(out, rawBox{b.Name, b.Value})
+		}
+		if len(resp.Boxes) > 0 && resp.Round == 0 {
+			return nil, 0, fmt.Errorf("%w: no round in the answer", ErrNoValuePaging)
+		}
+		if resp.NextToken == "" {
+			return out, round, nil
+		}
+		next = resp.NextToken
+	}
+}
+
+// unsupported reports a 400 that names a paging parameter.
+func unsupported(err error) bool {
+	var br common.BadRequest
+	if !errors.As(err, &br) {
+		return false
+	}
+	m := strings.ToLower(br.Message)
+	for _, p := range []string{"include", "next", "round", "limit", "unknown parameter"} {
+		if strings.Contains(m, p) && !strings.Contains(m, "no longer available") {
+			return true
+		}
+	}
+	return false
+}
+
+// listPerBox lists the box names of app and reads those starting with one
+// of prefixes, at most conc at a time.
+func listPerBox(ctx context.Context, c *algod.Client, app uint64, prefixes [][]byte, conc int) ([]rawBox, uint64, error) {
+	names, err := c.GetApplicationBoxes(app).Do(ctx)
+	if err != nil {
+		return nil, 0, fmt.Errorf("discovery: list box names of app %d: %w", app, err)
+	}
+	var want [][]byte
+	for _, b := range names.Boxes {
+		for _, p := range prefixes {
+			if bytes.HasPrefix(b.Name, p) {
+				want = append(want, b.Name)
+				break
+			}
+		}
+	}
+	out := make([]rawBox, len(want))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		mu       sync.Mutex
+		round    uint64
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	work := make(chan int)
+	for range max(conc, 1) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				box, err := c.GetApplicationBoxByName(app, want[i]).Do(ctx)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = fmt.Errorf("discovery: read box %q of app %d: %w", want[i], app, err)
+					cancel()
+				}
+				round = max(round, box.Round)
+				mu.Unlock()
+				out[i] = rawBox{want[i], box.Value}
+			}
+		}()
+	}
+	for i := range want {
+		select {
+		case work <- i:
+		case <-ctx.Done():
+		}
+	}
+	close(work)
+	wg.Wait()
+	if firstErr != nil {
+		return nil, 0, firstErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, 0, fmt.Errorf("discovery: read boxes of app %d: %w", app, err)
+	}
+	return out, round, nil
+}
+
+// decodeBoxes turns provider ("p" ‖ address) and reputation ("r" ‖
+// address) boxes into providers sorted by address. Boxes that do not
+// decode are skipped and counted in skipped.
+func decodeBoxes(boxes []rawBox) (provs []contracts.Provider, skipped int) {
+	reps := make(map[types.Address]contracts.Reputation, len(boxes)/2)
+	for _, b := range boxes {
+		if len(b.name) != 33 {
+			continue
+		}
+		var addr types.Address
+		copy(addr[:], b.name[1:])
+		switch b.name[0] {
+		case 'p':
+			p, err := contracts.DecodeProvider(addr, b.value)
+			if err != nil {
+				skipped++
+				continue
+			}
+			provs = append(provs, p)
+		case 'r':
+			r, err := contracts.DecodeReputation(b.value)
+			if err != nil {
+				skipped++
+				continue
+			}
+			reps[addr] = r
+		}
+	}
+	for i := range provs {
+		provs[i].Reputation = reps[provs[i].Address]
+	}
+	sort.Slice(provs, func(i, j int) bool { return bytes.Compare(provs[i].Address[:], provs[j].Address[:]) < 0 })
+	return provs, skipped
+}
