@@ -30,6 +30,14 @@ type fleet struct {
 	deployment
 	a4090, b4090, h100, r3060, a100 contracts.Provider
 	honestURL                       string
+	accts                           []crypto.Account
+}
+
+// keyOf returns the account key of the fleet's i-th registered provider
+// (0 4090a, 1 4090b, 2 h100, 3 3060, 4 a100).
+func (f fleet) keyOf(t *testing.T, i int) crypto.Account {
+	t.Helper()
+	return f.accts[i]
 }
 
 func newFleet(t *testing.T) fleet {
@@ -43,7 +51,7 @@ func newFleet(t *testing.T) fleet {
 	honest := infoServer(t, accts[0].Address, accts[0], net, 2_000_000)
 	forged := infoServer(t, accts[1].Address, crypto.GenerateAccount(), net, 1_500_000)
 	dear := infoServer(t, accts[3].Address, accts[3], net, 600_000)
-	f.honestURL = honest.URL
+	f.honestURL, f.accts = honest.URL, accts
 	gpu := func(endpoint, model string, vram, price uint64) contracts.ProviderInfo {
 		return contracts.ProviderInfo{Endpoint: endpoint, GPUModel: model, GPUCount: 1, VRAMMB: vram, CPUCores: 8,
 			RAMMB: 32768, Driver: "550.54", CUDA: "12.4", PricePerHour: price, MinJobSecs: 1, MaxJobSecs: 3600}

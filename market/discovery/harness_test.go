@@ -19,7 +19,6 @@ import (
 	"github.com/kinetic-compute/kinetic/internal/sigframe"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/market/provider"
-	"github.com/kinetic-compute/kinetic/market/x402"
 )
 
 // deployment is a fresh Kinetic deployment on the LocalNet.
@@ -93,5 +92,3 @@ func infoServer(t testing.TB, addr types.Address, key crypto.Account, network st
 	t.Cleanup(srv.Close)
 	return srv
 }
-
-var _ = x402.Network
