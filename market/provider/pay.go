@@ -202,8 +202,8 @@ func (s *Server) paid(w http.ResponseWriter, r *http.Request, net, header string
 	}
 	digest := sha256.Sum256(append([]byte(header+"\n"), body...))
 	if payID != "" {
-		s.mu.Lock() // one payment per identifier at a time
-		defer s.mu.Unlock()
+		s.payMu.Lock() // one payment with an identifier at a time
+		defer s.payMu.Unlock()
 		if rec, ok, err := s.store.payID(payID); err != nil {
 			writeFailure(w, err, net)
 			return

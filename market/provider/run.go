@@ -163,10 +163,12 @@ func (s *Server) fail(ctx context.Context, id compute.JobID, reason string) {
 	_, _ = s.events.Close(id, map[string]string{"state": stateFailed, "error": reason})
 }
 
-// watchSettlements checks submitted jobs on the chain: a deleted box means
-// the consumer released or disputed; a window that has passed means the
-// provider claims.
+// watchSettlements drops offers that expired over an hour ago (until then a late payment is told the offer expired) and checks
+// submitted jobs on the chain: a deleted box means the consumer released
+// or disputed; a window that has passed means the provider claims.
 func (s *Server) watchSettlements(ctx context.Context) {
+	// An offer past its time can no longer be paid.
+	_ = s.store.dropExpiredOffers(s.cfg.Now().Add(-time.Hour))
 	recs, err := s.store.jobs()
 	if err != nil {
 		return

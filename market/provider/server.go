@@ -133,8 +133,10 @@ type Server struct {
 	auth   *jobauth.Verifier
 	queue  chan jobRunItem
 
-	mu       sync.Mutex // limiters; payments with an identifier
+	mu       sync.Mutex // limiters
 	limiters map[string]*rate.Limiter
+
+	payMu sync.Mutex // payments with an identifier, one at a time
 
 	jmu     sync.Mutex
 	cancels map[compute.JobID]context.CancelFunc

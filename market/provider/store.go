@@ -210,3 +210,27 @@ func (s *store) payID(id string) (payIDRecord, bool, error) {
 func (s *store) putPayID(id string, r payIDRecord) error {
 	return s.db.Update(func(tx *bbolt.Tx) error { return putJSON(tx, payIDsBucket, []byte(id), r) })
 }
+
+// dropExpiredOffers removes the offers that expired before now.
+func (s *store) dropExpiredOffers(now time.Time) error {
+	return s.db.Update(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(offersBucket))
+		var stale [][]byte
+		err := b.ForEach(func(k, v []byte) error {
+			var o offerRecord
+			if json.Unmarshal(v, &o) != nil || now.After(o.Expires) {
+				stale = append(stale, append([]byte(nil), k...))
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, k := range stale {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
