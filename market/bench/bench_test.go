@@ -240,7 +240,8 @@ var costPaths = []struct {
 	{"release", provider.Config{}, true},
 	{"dispute", provider.Config{WindowRounds: 50}, true},
 	{"claim", provider.Config{WindowRounds: 2}, true},
-	{"refund", provider.Config{DeadlineRounds: 3}, false},
+	// Nothing drains the stopped agent's queue: room for every job.
+	{"refund", provider.Config{DeadlineRounds: 3, QueueLimit: 4096}, false},
 }
 
 // jobCost takes one job through path and tallies its confirmed
