@@ -7,12 +7,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
 	"github.com/algorand/go-algorand-sdk/v2/types"
 
+	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/contracts/localnet"
 	"github.com/kinetic-compute/kinetic/proof"
 )
@@ -35,6 +37,9 @@ type verifyOptions struct {
 	escrowApp uint64
 	// localNetDir is the global --localnet-dir, used by --localnet.
 	localNetDir string
+	// stores are the deployment stores the network's Escrow is looked up
+	// in (by genesis hash) when --escrow-app is not given.
+	stores []contracts.DeploymentStore
 }
 
 // runVerify runs `kinetic verify proof.json`: it decodes the chain
@@ -42,8 +47,13 @@ type verifyOptions struct {
 // nine steps unless --partial), optionally against the expected job id and
 // provider address; with --algod or --localnet it then checks the
 // transactions the proof names on-chain (escrow lock, anchored hash,
-// settlement). --localnet reads the endpoint of the LocalNet in localNetDir.
-func (r runner) runVerify(ctx context.Context, localNetDir string, args []string) error {
+// settlement) against the Escrow app of the node's network: --escrow-app,
+// else the one the deployment stores (the data dir's deployments.json,
+// the LocalNet directory's record) or the committed ARC-56 networks map
+// name for the node's genesis hash, which must run the committed Escrow
+// bytecode. --localnet reads the endpoint of the LocalNet in
+// cfg.LocalNetDir.
+func (r runner) runVerify(ctx context.Context, cfg Config, args []string) error {
 	o, err := r.parseVerify(args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -51,7 +61,11 @@ func (r runner) runVerify(ctx context.Context, localNetDir string, args []string
 	if err != nil {
 		return err
 	}
-	o.localNetDir = localNetDir
+	o.localNetDir = cfg.LocalNetDir
+	o.stores = []contracts.DeploymentStore{localNetAppsStore(cfg.LocalNetDir)}
+	if !o.localNet {
+		o.stores = append([]contracts.DeploymentStore{contracts.NewFileDeploymentStore(filepath.Join(cfg.DataDir, "deployments.json"))}, o.stores...)
+	}
 	c, err := r.verifyOffline(o)
 	if err != nil {
 		return err
@@ -79,7 +93,7 @@ func (r runner) parseVerify(args []string) (verifyOptions, error) {
 	var token Secret // never printed: see secretVar
 	secretVar(fs, &token, "algod-token", EnvAlgodToken, "algod API token")
 	fs.BoolVar(&o.localNet, "localnet", false, "check on-chain against the running LocalNet")
-	fs.Uint64Var(&o.escrowApp, "escrow-app", 0, "the Escrow app id the proof must name (default: the one it names)")
+	fs.Uint64Var(&o.escrowApp, "escrow-app", 0, "the Escrow app id the proof must name (default: the network's, from the deployment store or the committed ARC-56 spec; never the proof's)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -150,7 +164,7 @@ func (r runner) verifyOnChain(ctx context.Context, o verifyOptions, c *proof.Cha
 	}
 	ctx, cancel := context.WithTimeout(ctx, verifyTimeout)
 	defer cancel()
-	rep, err := onChainChecker{algod: client, escrow: o.escrowApp}.check(ctx, c)
+	rep, err := onChainChecker{algod: client, escrow: o.escrowApp, stores: o.stores}.check(ctx, c)
 	if err != nil {
 		return fmt.Errorf("verify %s on-chain (algod %s): %w", o.path, url, err)
 	}
@@ -167,6 +181,6 @@ func (r runner) verifyOnChain(ctx context.Context, o verifyOptions, c *proof.Cha
 	if len(parts) == 0 {
 		parts = append(parts, "no step names a transaction yet")
 	}
-	fmt.Fprintf(r.stdout, "checked on-chain (%s, Escrow app %d): %s\n", rep.Network, rep.Escrow, strings.Join(parts, ", "))
+	fmt.Fprintf(r.stdout, "checked on-chain (%s, Escrow app %d from %s, committed bytecode): %s\n", rep.Network, rep.Escrow, rep.EscrowFrom, strings.Join(parts, ", "))
 	return nil
 }

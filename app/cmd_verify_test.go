@@ -185,7 +185,9 @@ func TestRunVerifyOnChain(t *testing.T) {
 		t.Run(kind, func(t *testing.T) {
 			j := e.run(kind)
 			path := writeChain(t, j.chain(t, 9, nil))
-			out, err := runVerifyArgs(t, append(online, path)...)
+			dataDir := t.TempDir()
+			saveDeployment(t, dataDir, e, e.c.Apps())
+			out, err := runVerifyIn(t, dataDir, append(online, path)...)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,7 +196,7 @@ func TestRunVerifyOnChain(t *testing.T) {
 				fmt.Sprintf("escrow locked at round %d (tx %s)", j.created.Round, callTx(j.created)),
 				fmt.Sprintf("anchored at round %d (tx %s)", j.submitted.Round, callTx(j.submitted)),
 				fmt.Sprintf("settled by %s at round %d (tx %s), provider paid %d µALGO", kind, j.settled.Round, callTx(j.settled), testBill),
-				fmt.Sprintf("Escrow app %d", j.escrow),
+				fmt.Sprintf("Escrow app %d from the deployment store, committed bytecode", j.escrow),
 			} {
 				if !strings.Contains(out, want) {
 					t.Errorf("output lacks %q:\n%s", want, out)
@@ -207,15 +209,17 @@ func TestRunVerifyOnChain(t *testing.T) {
 func TestRunVerifyOnChainLocalNetAndPartial(t *testing.T) {
 	e := newChainEnv(t)
 	j := e.run(proof.SettlementRelease)
-	out, err := runVerifyArgs(t, "--localnet", writeChain(t, j.chain(t, 9, nil)))
+	// This test's apps are its own, not the LocalNet's recorded set.
+	escrow := fmt.Sprint(j.escrow)
+	out, err := runVerifyArgs(t, "--localnet", "--escrow-app", escrow, writeChain(t, j.chain(t, 9, nil)))
 	if err != nil || !strings.Contains(out, "settled by release") {
 		t.Fatalf("--localnet: %v\n%s", err, out)
 	}
 	partial := writeChain(t, j.chain(t, 8, nil))
-	if _, err := runVerifyArgs(t, "--localnet", partial); !proof.IsReason(err, proof.MissingStep) {
+	if _, err := runVerifyArgs(t, "--localnet", "--escrow-app", escrow, partial); !proof.IsReason(err, proof.MissingStep) {
 		t.Fatalf("8 steps without --partial: err = %v, want missing_step", err)
 	}
-	out, err = runVerifyArgs(t, "--localnet", "--partial", partial)
+	out, err = runVerifyArgs(t, "--localnet", "--escrow-app", escrow, "--partial", partial)
 	if err != nil || !strings.Contains(out, "anchored at round") || strings.Contains(out, "settled") {
 		t.Fatalf("--partial: %v\n%s", err, out)
 	}
@@ -287,12 +291,32 @@ func TestRunVerifyOnChainRejects(t *testing.T) {
 	}, {
 		name:    "step 8 names another app",
 		edit:    func(b []any) { b[7] = proof.NewResultAnchored(callTx(j.submitted), j.submitted.Round, j.escrow+1) },
-		wantErr: fmt.Sprintf("step 8: names Escrow app %d, but step 2 names %d", j.escrow+1, j.escrow),
+		wantErr: fmt.Sprintf("step 8: names Escrow app %d, but --escrow-app names %d", j.escrow+1, j.escrow),
 		wantIs:  errOnChain,
 	}, {
-		name:    "expected escrow",
-		flags:   []string{"--escrow-app", fmt.Sprint(j.escrow + 7)},
-		wantErr: fmt.Sprintf("step 2: names Escrow app %d, but --escrow-app names %d", j.escrow, j.escrow+7),
+		name:    "--escrow-app names the Registry",
+		flags:   []string{"--escrow-app", fmt.Sprint(e.c.Apps().Registry)},
+		wantErr: fmt.Sprintf("app %d (from --escrow-app) is not the Escrow: its programs are not the committed Escrow bytecode", e.c.Apps().Registry),
+		wantIs:  contracts.ErrProgramMismatch,
+	}, {
+		name:    "--escrow-app names no app",
+		flags:   []string{"--escrow-app", fmt.Sprint(uint64(1) << 50)},
+		wantErr: fmt.Sprintf("Escrow app %d (from --escrow-app) does not exist on this network", uint64(1)<<50),
+		wantIs:  contracts.ErrProgramMismatch,
+	}, {
+		name:    "step 1 spec hash",
+		edit:    func(b []any) { b[0] = proof.NewJobReceived(sha256.Sum256([]byte("another spec")), j.consumer.String()) },
+		wantErr: fmt.Sprintf("step 1: create_job spec hash on chain is %x, proof says %x", sha256.Sum256([]byte("spec")), sha256.Sum256([]byte("another spec"))),
+		wantIs:  errOnChain,
+	}, {
+		name:    "step 6 seconds",
+		edit:    func(b []any) { b[5] = proof.NewExecutionFinished(0, testSeconds+4.5, false) },
+		wantErr: fmt.Sprintf("step 6: billed seconds (submit_result) on chain is %d, proof says %d", testSeconds, testSeconds+5),
+		wantIs:  errOnChain,
+	}, {
+		name:    "step 6 seconds short",
+		edit:    func(b []any) { b[5] = proof.NewExecutionFinished(0, testSeconds-1, false) },
+		wantErr: fmt.Sprintf("step 6: billed seconds (submit_result) on chain is %d, proof says %d", testSeconds, testSeconds-1),
 		wantIs:  errOnChain,
 	}, {
 		name:    "bad token",
@@ -305,7 +329,7 @@ func TestRunVerifyOnChainRejects(t *testing.T) {
 	}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			args := append([]string{"--algod", url, "--algod-token", token}, tt.flags...)
+			args := append([]string{"--algod", url, "--algod-token", token, "--escrow-app", fmt.Sprint(j.escrow)}, tt.flags...)
 			out, err := runVerifyArgs(t, append(args, writeChain(t, j.chain(t, 9, tt.edit)))...)
 			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tt.wantErr)

@@ -37,7 +37,7 @@ func commandTable() []command {
 		{name: "gpus", synopsis: "[--samples N]", summary: "detect NVIDIA GPUs and print their telemetry", run: runGPUsCommand},
 		{name: "verify", synopsis: "[flags] proof.json", summary: "check a proof-of-compute chain (offline; on-chain with --algod or --localnet)",
 			run: func(ctx context.Context, r runner, inv invocation) error {
-				return r.runVerify(ctx, inv.cfg.LocalNetDir, inv.args)
+				return r.runVerify(ctx, inv.cfg, inv.args)
 			}},
 		{name: "deploy", synopsis: deploySynopsis, summary: deploySummary,
 			run: func(ctx context.Context, r runner, inv invocation) error {

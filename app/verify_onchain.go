@@ -3,9 +3,11 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
@@ -36,7 +38,8 @@ func (e *mismatchError) Is(target error) bool { return target == errOnChain }
 // onChainReport is what the on-chain check found.
 type onChainReport struct {
 	Network                   string // the node's genesis id
-	Escrow                    uint64 // the Escrow app the proof names
+	Escrow                    uint64 // the network's Escrow app, which the proof names
+	EscrowFrom                string // where that id came from (--escrow-app, the store, ARC-56)
 	Locked, Anchored, Settled *contracts.AppCall
 	SettledBy                 string // proof.SettlementRelease or SettlementClaim
 	Paid                      uint64 // microAlgos paid to the provider
@@ -46,18 +49,24 @@ type onChainReport struct {
 // transactions its steps 2, 8 and 9 name.
 type onChainChecker struct {
 	algod *algod.Client
-	// escrow is the Escrow app id the proof must name; 0 accepts the one
-	// step 2 (or 8) names.
+	// escrow is the Escrow app id the proof must name (--escrow-app); 0
+	// looks the network's Escrow up in stores, then in the committed
+	// ARC-56 networks map. The proof's own app ids are never trusted.
 	escrow uint64
+	stores []contracts.DeploymentStore
 }
 
 // chainFacts are the values of the proof the chain must repeat.
 type chainFacts struct {
 	job      proof.JobID
 	provider types.Address
-	consumer string // step 1's consumer address, "" if absent
+	consumer string   // step 1's consumer address, "" if absent
+	specHash []byte   // step 1's specHash, nil if absent
+	seconds  *float64 // step 6's seconds, nil if absent
 	anchor   *proof.Hash
 	output   []byte // step 7's sha256, nil if absent
+	// Filled in by checkLocked and checkAnchored from the calls' arguments.
+	rate, maxSeconds, billed uint64
 }
 
 // check verifies the steps of c that name transactions (2, 8, 9) against
@@ -70,18 +79,25 @@ func (k onChainChecker) check(ctx context.Context, c *proof.Chain) (onChainRepor
 		return rep, fmt.Errorf("cannot reach algod: %w", err)
 	}
 	rep.Network = params.GenesisID
+	escrow, err := escrowOf(genesisHashOf(params.GenesisHash), params.GenesisID, k.escrow, k.stores)
+	if err != nil {
+		return rep, err
+	}
+	if err := checkEscrowProgram(ctx, k.algod, escrow); err != nil {
+		return rep, err
+	}
+	rep.Escrow, rep.EscrowFrom = escrow.id, escrow.from
 	facts, err := factsOf(c)
 	if err != nil {
 		return rep, err
 	}
-	escrow := escrowRef{k.escrow, "--escrow-app"}
 	if len(c.Steps) >= 2 {
-		if rep.Locked, err = k.checkLocked(ctx, c.Steps[1].Step, facts, &escrow); err != nil {
+		if rep.Locked, err = k.checkLocked(ctx, c.Steps[1].Step, &facts, &escrow); err != nil {
 			return rep, err
 		}
 	}
 	if len(c.Steps) >= 8 {
-		if rep.Anchored, err = k.checkAnchored(ctx, c.Steps[7].Step, facts, &escrow); err != nil {
+		if rep.Anchored, err = k.checkAnchored(ctx, c.Steps[7].Step, &facts, &escrow); err != nil {
 			return rep, err
 		}
 	}
@@ -90,7 +106,6 @@ func (k onChainChecker) check(ctx context.Context, c *proof.Chain) (onChainRepor
 			return rep, err
 		}
 	}
-	rep.Escrow = escrow.id
 	return rep, nil
 }
 
@@ -103,6 +118,18 @@ func factsOf(c *proof.Chain) (chainFacts, error) {
 			return f, err
 		}
 		f.consumer = b.Consumer
+		spec, err := hex.DecodeString(b.SpecHash)
+		if err != nil {
+			return f, fmt.Errorf("step 1: specHash: %w", err)
+		}
+		f.specHash = spec
+	}
+	if len(c.Steps) >= 6 {
+		var b proof.ExecutionFinished
+		if err := c.Steps[5].DecodeBody(&b); err != nil {
+			return f, err
+		}
+		f.seconds = &b.Seconds
 	}
 	if len(c.Steps) >= proof.AnchorIndex {
 		var b proof.OutputHashed
@@ -135,11 +162,8 @@ type escrowRef struct {
 }
 
 // fetchCall reads the call a step names and checks that it is a call of
-// one of methods, on the Escrow app, for the chain's job.
+// one of methods, on the network's Escrow app, for the chain's job.
 func (k onChainChecker) fetchCall(ctx context.Context, ref txRef, escrow *escrowRef, f chainFacts, methods ...string) (*contracts.AppCall, string, error) {
-	if escrow.id == 0 {
-		*escrow = escrowRef{ref.appID, fmt.Sprintf("step %d", ref.step)}
-	}
 	if ref.appID != escrow.id {
 		return nil, "", fmt.Errorf("step %d: names Escrow app %d, but %s names %d (%w)", ref.step, ref.appID, escrow.from, escrow.id, errOnChain)
 	}
@@ -202,14 +226,25 @@ func selectorOf(c contracts.AppCall) string {
 	return "selector " + hex.EncodeToString(c.Args[0])
 }
 
+// create_job's application arguments (after the selector): nonce,
+// rate_per_hour, max_seconds, deadline_rounds, window_rounds, spec_hash.
+const (
+	createJobRate       = 2
+	createJobMaxSeconds = 3
+	createJobSpecHash   = 6
+	createJobArgs       = 7
+	submitResultSeconds = 4
+)
+
 // checkLocked checks step 2: the create_job call for this job, by step 1's
-// consumer, for this provider, locking the amount the body states.
-func (k onChainChecker) checkLocked(ctx context.Context, s proof.Step, f chainFacts, escrow *escrowRef) (*contracts.AppCall, error) {
+// consumer, for this provider, locking the amount the body states, for
+// step 1's spec hash. It records the call's rate and max seconds in f.
+func (k onChainChecker) checkLocked(ctx context.Context, s proof.Step, f *chainFacts, escrow *escrowRef) (*contracts.AppCall, error) {
 	var b proof.EscrowLocked
 	if err := s.DecodeBody(&b); err != nil {
 		return nil, err
 	}
-	call, _, err := k.fetchCall(ctx, txRef{2, b.Round, b.TxID, b.AppID}, escrow, f, "create_job")
+	call, _, err := k.fetchCall(ctx, txRef{2, b.Round, b.TxID, b.AppID}, escrow, *f, "create_job")
 	if err != nil {
 		return nil, err
 	}
@@ -223,26 +258,66 @@ func (k onChainChecker) checkLocked(ctx context.Context, s proof.Step, f chainFa
 		return nil, &mismatchError{2, "job's consumer", ev.Consumer.String(), f.consumer + " (step 1)"}
 	case ev.Locked != b.Amount:
 		return nil, &mismatchError{2, "locked amount", fmt.Sprint(ev.Locked), fmt.Sprint(b.Amount)}
+	case len(call.Args) != createJobArgs || len(call.Args[createJobRate]) != 8 || len(call.Args[createJobMaxSeconds]) != 8:
+		return nil, fmt.Errorf("step 2: create_job %s has malformed arguments (%w)", b.TxID, errOnChain)
+	case f.specHash != nil && !bytes.Equal(call.Args[createJobSpecHash], f.specHash):
+		return nil, &mismatchError{1, "create_job spec hash", hex.EncodeToString(call.Args[createJobSpecHash]), hex.EncodeToString(f.specHash)}
 	}
+	f.rate = binary.BigEndian.Uint64(call.Args[createJobRate])
+	f.maxSeconds = binary.BigEndian.Uint64(call.Args[createJobMaxSeconds])
 	return call, nil
+}
+
+// checkBill checks step 9's amount against the bill at create_job's rate
+// for submit_result's billed seconds, rounded down (submit_result keeps it
+// within the locked amount).
+func checkBill(f chainFacts, amount uint64) error {
+	bill := contracts.Job{RatePerHour: f.rate, BilledSeconds: f.billed, Locked: math.MaxUint64}.Bill()
+	if bill != amount {
+		return &mismatchError{9, "bill at create_job's rate", fmt.Sprintf("%d (%d µALGO/h for %d s)", bill, f.rate, f.billed), fmt.Sprint(amount)}
+	}
+	return nil
+}
+
+// checkBilled checks submit_result's billed seconds against step 6: the
+// run time rounded up to whole seconds, or less only where the job's
+// max_seconds capped it (as compute bills a job).
+func checkBilled(f *chainFacts, billed uint64) error {
+	if f.seconds == nil {
+		return nil
+	}
+	want := uint64(math.Ceil(max(*f.seconds, 0)))
+	if billed == want || billed < want && billed >= f.maxSeconds {
+		return nil
+	}
+	return &mismatchError{6, "billed seconds (submit_result)", fmt.Sprint(billed),
+		fmt.Sprintf("%d (%v s rounded up, capped at create_job's max_seconds %d)", min(want, f.maxSeconds), *f.seconds, f.maxSeconds)}
 }
 
 // checkAnchored checks step 8: the provider's submit_result call for this
 // job, anchoring hash_7 and step 7's output hash.
-func (k onChainChecker) checkAnchored(ctx context.Context, s proof.Step, f chainFacts, escrow *escrowRef) (*contracts.AppCall, error) {
+func (k onChainChecker) checkAnchored(ctx context.Context, s proof.Step, f *chainFacts, escrow *escrowRef) (*contracts.AppCall, error) {
 	var b proof.ResultAnchored
 	if err := s.DecodeBody(&b); err != nil {
 		return nil, err
 	}
-	call, _, err := k.fetchCall(ctx, txRef{8, b.Round, b.TxID, b.AppID}, escrow, f, "submit_result")
+	call, _, err := k.fetchCall(ctx, txRef{8, b.Round, b.TxID, b.AppID}, escrow, *f, "submit_result")
 	if err != nil {
 		return nil, err
 	}
 	switch {
-	case len(call.Args) < 4:
+	case len(call.Args) != 5 || len(call.Args[submitResultSeconds]) != 8:
 		return nil, fmt.Errorf("step 8: submit_result %s has %d arguments (%w)", b.TxID, len(call.Args), errOnChain)
 	case call.Sender != f.provider:
 		return nil, &mismatchError{8, "submitter", call.Sender.String(), f.provider.String() + " (the proof's signer)"}
+	}
+	// Step 6's seconds first: a proof edited there also changes hash_7,
+	// and this says which field differs.
+	f.billed = binary.BigEndian.Uint64(call.Args[submitResultSeconds])
+	if err := checkBilled(f, f.billed); err != nil {
+		return nil, err
+	}
+	switch {
 	case !bytes.Equal(call.Args[2], f.anchor[:]):
 		return nil, &mismatchError{8, "anchored proof hash", hex.EncodeToString(call.Args[2]), f.anchor.String() + " (hash_7)"}
 	case !bytes.Equal(call.Args[3], f.output):
@@ -280,6 +355,9 @@ func (k onChainChecker) checkSettled(ctx context.Context, s proof.Step, f chainF
 		return &mismatchError{9, "settled output hash", hex.EncodeToString(ev.OutputHash[:]), hex.EncodeToString(f.output) + " (step 7)"}
 	case ev.PaidProvider != b.Amount:
 		return &mismatchError{9, "amount paid to the provider", fmt.Sprint(ev.PaidProvider), fmt.Sprint(b.Amount)}
+	}
+	if err := checkBill(f, b.Amount); err != nil {
+		return err
 	}
 	rep.Settled, rep.SettledBy, rep.Paid = call, method, ev.PaidProvider
 	return nil
