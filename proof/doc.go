@@ -81,7 +81,9 @@
 // "steps" holds steps 1..n in order: n = 9 for a finished job, fewer while
 // it runs; a document with more than nine entries is malformed. "prev" repeats the previous step's "hash" ("jobId" for step 1);
 // it is redundant for a valid chain, and is there so that a verifier can
-// say which link broke. "index" is an integer literal. Any JSON spelling
+// say which link broke. "index" is an integer literal. Base64 values are
+// canonical RFC 4648 standard base64: padded, no line breaks, unused
+// trailing bits zero (so that re-encoding the bytes gives the same text). Any JSON spelling
 // of the document is accepted (whitespace, key order, number and string
 // spellings); this package writes the document itself in JCS form. The
 // file testdata/chain-v1.json beside this package's source is a complete,

@@ -181,9 +181,13 @@ func (o *object) base64(key string) []byte {
 	if o.err != nil {
 		return nil
 	}
+	// Strict still skips CR and LF; the re-encoding check refuses them, so
+	// that every value has one spelling (as other decoders read it).
 	b, err := base64.StdEncoding.Strict().DecodeString(s)
 	if err != nil {
 		o.fail(key, "not padded standard base64: %v", err)
+	} else if base64.StdEncoding.EncodeToString(b) != s {
+		o.fail(key, "not canonical standard base64 (line breaks)")
 	}
 	return b
 }

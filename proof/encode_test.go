@@ -121,6 +121,8 @@ func TestDecodeRejects(t *testing.T) {
 		{"upper-case hash", upperHex(doc, "hash"), 1},
 		{"signature not base64", strings.Replace(doc, `"signature":"`, `"signature":"*`, 1), 1},
 		{"signature unpadded", unpadSignature(doc), 1},
+		{"signature with a line break", strings.Replace(doc, `"signature":"`, `"signature":"\n`, 1), 1},
+		{"provider key with a line break", strings.Replace(doc, `"publicKey":"`, `"publicKey":"\r\n`, 1), 0},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -150,6 +150,9 @@ func TestPythonVerifierFreshChain(t *testing.T) {
 		{name: "step from another chain", tamper: func(c *Chain) {
 			c.Steps[4] = buildChain(t, job, mustSigner(t, key), "fork").Steps[4]
 		}, wantLine: "step 5: bad_link: "},
+		{name: "line break in a signature", encoded: func(d []byte) []byte {
+			return bytes.Replace(d, []byte(`"signature":"`), []byte(`"signature":"\n`), 1)
+		}, wantLine: "step 1: bad_encoding: "},
 		{name: "number respelled", encoded: func(d []byte) []byte {
 			return bytes.Replace(d, []byte(`"exitCode":137`), []byte(`"exitCode":1.37e2`), 1)
 		}},
