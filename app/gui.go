@@ -37,8 +37,10 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		go startLocalNet(ctx, cfg, realLocalNetApps{}, log)
 	}
 	go reapAtStart(ctx, connectDocker, log)
-	w, dash := newMainWindow(a, cfg, src)
-	go dash.Run(ctx, ui.DefaultRefreshInterval)
+	w, screens := newMainWindow(a, cfg, src)
+	go screens.dash.Run(ctx, ui.DefaultRefreshInterval)
+	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint}
+	go opener.open(ctx, nil)
 	trayOK, reason := trayAvailable(ctx)
 	installTray(a, w, trayOK, reason, log)
 
@@ -62,10 +64,16 @@ func newStatusSource(cfg Config) *statusSource {
 	}
 }
 
+// mainScreens are the screens whose background work runGUI starts.
+type mainScreens struct {
+	dash   *ui.Dashboard
+	wallet *ui.Wallet
+}
+
 // newMainWindow builds the main window with the navigation and returns it
-// with its Dashboard, whose refresh loop the caller starts.
-func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource) (fyne.Window, *ui.Dashboard) {
-	dash := ui.NewDashboard(src)
+// with the screens whose refresh loops the caller starts.
+func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource) (fyne.Window, mainScreens) {
+	s := mainScreens{dash: ui.NewDashboard(src), wallet: ui.NewWallet()}
 	info := ui.SettingsInfo{
 		DataDir:  cfg.DataDir,
 		Network:  cfg.Network.String(),
@@ -73,8 +81,11 @@ func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource) (fyne.Window, *u
 		LogFile:  logPath(cfg.DataDir),
 	}
 	w := a.NewWindow(AppName)
-	w.SetContent(ui.NewNavigation(dash, info))
+	w.SetContent(ui.NewNavigation(ui.Screens{
+		Dashboard: s.dash, Wallet: s.wallet.Content(),
+		Provide: ui.NewProvide(), Settings: ui.NewSettings(info),
+	}))
 	w.Resize(fyne.NewSize(1100, 720))
 	w.SetMaster()
-	return w, dash
+	return w, s
 }

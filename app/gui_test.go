@@ -18,8 +18,9 @@ func TestNewMainWindow(t *testing.T) {
 	a := test.NewTempApp(t)
 	cfg := Config{DataDir: t.TempDir(), Network: TestNet, AlgodURL: "http://node:8080"}
 	src := &statusSource{network: cfg.Network, endpoint: cfg.endpoint(nil)}
-	w, dash := newMainWindow(a, cfg, src)
+	w, screens := newMainWindow(a, cfg, src)
 	defer w.Close()
+	dash := screens.dash
 
 	if w.Title() != AppName {
 		t.Errorf("title = %q, want %q", w.Title(), AppName)
@@ -34,6 +35,9 @@ func TestNewMainWindow(t *testing.T) {
 	if tabs.Selected().Content != dash.Content() {
 		t.Fatal("the Dashboard tab does not show the returned Dashboard")
 	}
+	if tabs.Items[2].Content != screens.wallet.Content() {
+		t.Fatal("the Wallet tab does not show the returned Wallet")
+	}
 }
 
 // TestDashboardOnRealComponents renders the main window over the real
@@ -45,8 +49,9 @@ func TestDashboardOnRealComponents(t *testing.T) {
 	cfg := Config{DataDir: t.TempDir(), Network: LocalNet, AlgodURL: url, AlgodToken: Secret(token)}
 	src := newStatusSource(cfg)
 	defer src.Close()
-	w, dash := newMainWindow(a, cfg, src)
+	w, screens := newMainWindow(a, cfg, src)
 	defer w.Close()
+	dash := screens.dash
 	w.Resize(fyne.NewSize(1100, 720))
 
 	dash.Refresh(testkit.Context(t, 30*time.Second))

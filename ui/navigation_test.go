@@ -1,10 +1,17 @@
 package ui
 
-import "testing"
+import (
+	"testing"
+
+	"fyne.io/fyne/v2/widget"
+)
 
 func TestNavigationTabsInOrderWithDashboardSelected(t *testing.T) {
 	d, _ := newTestDashboard(t, allUp())
-	tabs := NewNavigation(d, SettingsInfo{DataDir: "/d", Network: "LocalNet"})
+	wallet := NewWallet()
+	provide := widget.NewLabel("provide")
+	settings := widget.NewLabel("settings")
+	tabs := NewNavigation(Screens{Dashboard: d, Wallet: wallet.Content(), Provide: provide, Settings: settings})
 	renderScreen(t, tabs)
 
 	want := []string{TabMarketplace, TabJobs, TabWallet, TabProvide, TabDashboard, TabSettings}
@@ -21,5 +28,8 @@ func TestNavigationTabsInOrderWithDashboardSelected(t *testing.T) {
 	}
 	if tabs.Selected().Content != d.Content() {
 		t.Error("the Dashboard tab does not hold the Dashboard")
+	}
+	if tabs.Items[2].Content != wallet.Content() || tabs.Items[3].Content != provide || tabs.Items[5].Content != settings {
+		t.Error("the Wallet, Provide and Settings tabs do not hold the screens given")
 	}
 }

@@ -52,9 +52,6 @@ func TestPlannedScreensSayWhatWillAppear(t *testing.T) {
 		build func() fyne.CanvasObject
 		text  string
 	}{
-		{TabMarketplace, NewMarketplace, marketplaceText},
-		{TabJobs, NewJobs, jobsText},
-		{TabWallet, NewWallet, walletText},
 		{TabProvide, NewProvide, provideText},
 	}
 	for _, tt := range tests {

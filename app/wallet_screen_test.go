@@ -1,0 +1,103 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/kinetic-compute/kinetic/ui"
+	"github.com/kinetic-compute/kinetic/wallet"
+)
+
+func TestHistoryEntryFromAccountsSide(t *testing.T) {
+	const me, peer = "ME", "PEER"
+	tests := []struct {
+		name  string
+		e     wallet.Entry
+		want  int64
+		fee   uint64
+		other string
+	}{
+		{"received", wallet.Entry{Type: "pay", Sender: peer, Receiver: me, Amount: 5}, 5, 0, peer},
+		{"sent", wallet.Entry{Type: "pay", Sender: me, Receiver: peer, Amount: 5, Fee: 1000}, -5, 1000, peer},
+		{"close to me", wallet.Entry{Type: "pay", Sender: peer, Receiver: peer, CloseTo: me, CloseAmount: 7}, 7, 0, peer},
+		{"asset transfer counts no ALGO", wallet.Entry{Type: "axfer", Sender: me, Receiver: peer, Amount: 9, Fee: 1000}, 0, 1000, peer},
+		{"labelled counterparty", wallet.Entry{Type: "pay", Sender: "ESCROW", Receiver: me, Amount: 3, Counterparty: peer}, 3, 0, peer},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := historyEntry(tt.e, me)
+			if got.Amount != tt.want || got.Fee != tt.fee || got.Counterparty != tt.other {
+				t.Errorf("amount %d fee %d counterparty %q; want %d %d %q", got.Amount, got.Fee, got.Counterparty, tt.want, tt.fee, tt.other)
+			}
+		})
+	}
+}
+
+// TestWalletOpenerKeyringLocked opens the wallet over a keyring that does
+// not answer: the screen shows the friendly locked state.
+func TestWalletOpenerKeyringLocked(t *testing.T) {
+	test.NewTempApp(t)
+	db, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	screen := ui.NewWallet()
+	o := &walletOpener{db: db, cfg: Config{DataDir: t.TempDir()}, screen: screen,
+		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		probe: func() error { return &wallet.NoKeyringError{Op: "timeout", Err: errors.New("no reply")} }}
+	o.open(context.Background(), nil)
+	if !showsLabel(screen, "Your keyring is locked") {
+		t.Error("the locked keyring is not shown as such")
+	}
+}
+
+// TestWalletServiceOnRealWallet lists an account created in the real OS
+// keyring through the Wallet screen's service.
+func TestWalletServiceOnRealWallet(t *testing.T) {
+	test.NewTempApp(t)
+	db, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	w, err := wallet.Open(ctx, wallet.Options{DB: db})
+	if err != nil {
+		t.Fatalf("open wallet on the real keyring: %v", err)
+	}
+	acct, err := w.Create(ctx, "main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = w.Delete(ctx, acct.Address, wallet.DeleteOptions{Confirm: true, Force: true}) })
+	svc := newWalletService(w, db, func() (string, string, error) { return "", "", errors.New("no node in this test") })
+	accts, err := svc.Accounts(ctx)
+	if err != nil || len(accts) != 1 || accts[0].Address != acct.Address || !accts[0].Active {
+		t.Fatalf("accounts = %+v, %v", accts, err)
+	}
+	days, err := svc.Activity(ctx, acct.Address, time.Now().AddDate(0, 0, -30))
+	if err != nil || len(days) != 0 {
+		t.Errorf("activity of a new account = %+v, %v", days, err)
+	}
+	if _, err := svc.Balance(ctx, acct.Address); err == nil || !strings.Contains(err.Error(), "no node in this test") {
+		t.Errorf("balance without a node: %v", err)
+	}
+}
+
+func showsLabel(w *ui.Wallet, text string) bool {
+	for _, o := range test.LaidOutObjects(w.Content()) {
+		if c, ok := o.(*widget.Card); ok && c.Title == text {
+			return true
+		}
+	}
+	return false
+}
