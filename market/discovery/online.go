@@ -86,14 +86,20 @@ type Result struct {
 	Offline map[string]error
 }
 
-// Find returns the ranked providers that pass f: Listing (cache policy),
-// minus the blocklist, Select, then with f.Online a concurrent CheckInfo
-// of each selected provider, keeping the order.
+// Find returns the ranked providers that pass f: FindIn of Listing (the
+// cache policy).
 func (d *Discoverer) Find(ctx context.Context, f Filter) (Result, error) {
 	l, err := d.Listing(ctx)
 	if err != nil {
 		return Result{}, err
 	}
+	return d.FindIn(ctx, l, f)
+}
+
+// FindIn returns the providers of l that pass f, best first: Select
+// without the blocklist's addresses, then with f.Online a concurrent
+// CheckInfo of each selected provider, keeping the order.
+func (d *Discoverer) FindIn(ctx context.Context, l Listing, f Filter) (Result, error) {
 	blocked, err := blockedSet(d.opts.DB)
 	if err != nil {
 		return Result{}, err
