@@ -84,7 +84,7 @@ func (d *Discoverer) Genesis() string { return d.genesis }
 // List reads the Registry's provider and reputation boxes from the chain
 // (never the cache) and, when a DB is set, caches the result. In ModeAuto
 // it pages "p" then "r" boxes with include=values, both pinned to the
-// round of the first page; only on ErrNoValuePaging does it fall back to
+// round of the first page (ListPaged, with its restarts); only on ErrNoValuePaging does it fall back to
 // listing names and reading the boxes concurrently.
 func (d *Discoverer) List(ctx context.Context) (Listing, error) {
 	l := Listing{Genesis: d.genesis, Registry: d.opts.Registry}
@@ -115,15 +115,7 @@ func (d *Discoverer) List(ctx context.Context) (Listing, error) {
 }
 
 func (d *Discoverer) paged(ctx context.Context) ([]rawBox, uint64, error) {
-	ps, round, err := listPaged(ctx, d.algod, d.opts.Registry, []byte{'p'}, d.opts.PageSize, 0)
-	if err != nil {
-		return nil, 0, err
-	}
-	rs, _, err := listPaged(ctx, d.algod, d.opts.Registry, []byte{'r'}, d.opts.PageSize, round)
-	if err != nil {
-		return nil, 0, err
-	}
-	return append(ps, rs...), round, nil
+	return listPinned(ctx, d.algod, d.opts.Registry, [][]byte{{'p'}, {'r'}}, d.opts.PageSize)
 }
 
 func (d *Discoverer) perBox(ctx context.Context) ([]rawBox, uint64, error) {

@@ -60,17 +60,51 @@ type Listing struct {
 // rawBox is one box name and value.
 type rawBox struct{ name, value []byte }
 
-// ListPaged reads every box of app whose name starts with prefix (empty:
-// all) with include=values and limit pageSize, every page pinned with
-// round= to round (0: the first page's round, which is returned). It is
-// also the raw listing the benchmark compares discovery with. A node
-// without value paging fails with ErrNoValuePaging.
-func ListPaged(ctx context.Context, c *algod.Client, app uint64, prefix []byte, pageSize, round uint64) (boxes [][2][]byte, at uint64, err error) {
-	raw, at, err := listPaged(ctx, c, app, prefix, pageSize, round)
+// ErrRoundGone reports that the node no longer held the pinned round by
+// the time a later page was asked for (algod keeps only a few rounds of
+// box state), on every one of MaxPinnedAttempts.
+var ErrRoundGone = errors.New("discovery: pinned round no longer available")
+
+// MaxPinnedAttempts is how many times a pinned listing is started again
+// from its first page when the node drops its round mid-listing.
+const MaxPinnedAttempts = 8
+
+// ListPaged reads every box of app whose name starts with one of prefixes
+// (an empty prefix: all) with include=values and limit pageSize, every
+// page of every prefix pinned with round= to the round of the first page,
+// which is returned. When the node drops that round mid-listing the whole
+// listing starts again, at most MaxPinnedAttempts times. It is also the
+// raw listing the benchmark compares discovery with. A node without value
+// paging fails with ErrNoValuePaging.
+func ListPaged(ctx context.Context, c *algod.Client, app uint64, prefixes [][]byte, pageSize uint64) (boxes [][2][]byte, round uint64, err error) {
+	raw, round, err := listPinned(ctx, c, app, prefixes, pageSize)
 	for _, b := range raw {
 		boxes = append(boxes, [2][]byte{b.name, b.value})
 	}
-	return boxes, at, err
+	return boxes, round, err
+}
+
+func listPinned(ctx context.Context, c *algod.Client, app uint64, prefixes [][]byte, pageSize uint64) ([]rawBox, uint64, error) {
+	var err error
+	for range MaxPinnedAttempts {
+		var out []rawBox
+		var round uint64
+		for _, p := range prefixes {
+			var page []rawBox
+			page, round, err = listPaged(ctx, c, app, p, pageSize, round)
+			if err != nil {
+				break
+			}
+			out = append(out, page...)
+		}
+		if err == nil {
+			return out, round, nil
+		}
+		if !errors.Is(err, ErrRoundGone) {
+			return nil, 0, err
+		}
+	}
+	return nil, 0, err
 }
 
 func listPaged(ctx context.Context, c *algod.Client, app uint64, prefix []byte, pageSize, round uint64) ([]rawBox, uint64, error) {
@@ -91,6 +125,9 @@ func listPaged(ctx context.Context, c *algod.Client, app uint64, prefix []byte, 
 		if err != nil {
 			if unsupported(err) {
 				return nil, 0, fmt.Errorf("%w: %w", ErrNoValuePaging, err)
+			}
+			if roundGone(err) {
+				return nil, 0, fmt.Errorf("%w: round %d: %w", ErrRoundGone, round, err)
 			}
 			return nil, 0, fmt.Errorf("discovery: list boxes of app %d: %w", app, err)
 		}
@@ -126,6 +163,12 @@ func unsupported(err error) bool {
 		}
 	}
 	return false
+}
+
+// roundGone reports algod's 400 for a round outside its lookback.
+func roundGone(err error) bool {
+	var br common.BadRequest
+	return errors.As(err, &br) && strings.Contains(br.Message, "no longer available")
 }
 
 // listPerBox lists the box names of app and reads those starting with one
