@@ -57,8 +57,9 @@
 // # Document
 //
 // A chain travels as one JSON object (at most 1 MiB, valid UTF-8, arrays
-// and objects nested at most 64 deep, no duplicate keys, no lone
-// surrogates, no fields other than these):
+// and objects nested at most 64 deep, number literals at most 100
+// characters long, no duplicate keys, no lone surrogates, no fields other
+// than these):
 //
 //	{
 //	  "version": 1,

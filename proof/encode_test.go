@@ -88,14 +88,18 @@ func TestChainJSONMethods(t *testing.T) {
 	}
 }
 
-func TestDecodeRejects(t *testing.T) {
-	doc := string(testDocument(t))
+// decodeRejectCase is a malformed variant of the test document and the
+// step its BadEncoding names.
+type decodeRejectCase struct {
+	name string
+	doc  string
+	step int
+}
+
+// decodeRejectCases returns malformed variants of the document doc.
+func decodeRejectCases(doc string) []decodeRejectCase {
 	firstStep := strings.Index(doc, `{"at":`)
-	cases := []struct {
-		name string
-		doc  string
-		step int
-	}{
+	return []decodeRejectCase{
 		{"empty", "", 0},
 		{"not an object", `[]`, 0},
 		{"trailing data", doc + "{}", 0},
@@ -124,7 +128,10 @@ func TestDecodeRejects(t *testing.T) {
 		{"signature with a line break", strings.Replace(doc, `"signature":"`, `"signature":"\n`, 1), 1},
 		{"provider key with a line break", strings.Replace(doc, `"publicKey":"`, `"publicKey":"\r\n`, 1), 0},
 	}
-	for _, tc := range cases {
+}
+
+func TestDecodeRejects(t *testing.T) {
+	for _, tc := range decodeRejectCases(string(testDocument(t))) {
 		t.Run(tc.name, func(t *testing.T) {
 			c, err := Unmarshal([]byte(tc.doc))
 			if c != nil {

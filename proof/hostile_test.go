@@ -53,16 +53,18 @@ func hostileDocuments(t testing.TB) []hostileCase {
 		atBody(BadHash, "recorded hash", inject("["+strings.Repeat("{},", room/3-1)+"{}]")),
 		atBody(BadHash, "recorded hash", inject(strings.Repeat("[", 60)+strings.Repeat("0,", room/2-64)+"0"+strings.Repeat("]", 60))),
 		atBody(BadHash, "recorded hash", inject(`"`+strings.Repeat(`\ud83d\ude00`, room/12)+`"`)),
-		atBody(BadHash, "recorded hash", inject("0."+strings.Repeat("0", room-8)+"1")),
-		atBody(BadHash, "recorded hash", inject("1"+strings.Repeat("0", room-16)+"e-999999")),
+		{doc: inject("0." + strings.Repeat("0", room-8) + "1"), reason: BadEncoding, detail: "number literal longer than 100"},
+		{doc: inject("1" + strings.Repeat("0", room-16) + "e-999999"), reason: BadEncoding, detail: "number literal longer than 100"},
 		atBody(BadHash, "recorded hash", inject(manyKeys)),
-		atBody(BadEncoding, "beyond", inject("4"+strings.Repeat("9", room-8))),
+		{doc: inject("4" + strings.Repeat("9", room-8)), reason: BadEncoding, detail: "number literal longer than 100"},
+		atBody(BadEncoding, "beyond", inject("4"+strings.Repeat("9", 99))),
+		atBody(BadHash, "recorded hash", inject("1"+strings.Repeat("0", 88)+"e-99999999")),
 		{doc: inject(strings.Repeat("[", 61) + strings.Repeat("]", 61)), step: 0, reason: BadEncoding, detail: "nesting too deep"},
 		{doc: stepsOf(NumSteps + 1), step: NumSteps + 1, reason: BadEncoding, detail: "holds 10 steps"},
 		{doc: stepsOf((MaxDocumentSize - len(valid)) / (len(step1) + 1)), step: NumSteps + 1, reason: BadEncoding, detail: "steps; a chain has at most 9"},
 	}
 	names := []string{"numbers", "objects", "nested", "escapes", "long fraction", "long exponent",
-		"many keys", "long integer", "too deep", "ten steps", "a thousand steps"}
+		"many keys", "long integer", "integer of 100 digits", "100-character number", "too deep", "ten steps", "a thousand steps"}
 	for i := range cases {
 		cases[i].name = names[i]
 	}

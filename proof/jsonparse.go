@@ -13,6 +13,14 @@ import (
 // so that hostile input cannot exhaust the stack.
 const maxDepth = 64
 
+// maxNumberLen bounds the length of a number literal accepted by
+// parseJSON. A double needs at most 24 characters; longer spellings are
+// where decimal-to-binary conversions part ways (Go's strconv caps the
+// exponent it reads at 10000, so "1" followed by a million zeros and
+// "e-999999" reads as 0 there and as 10 in Python), and two verifiers of
+// one chain must hash the same canonical bytes.
+const maxNumberLen = 100
+
 // errJSON is wrapped by every syntax error of parseJSON.
 var errJSON = errors.New("invalid JSON")
 
@@ -192,6 +200,9 @@ func (p *parser) number() (any, error) {
 		if p.digits() == 0 {
 			return nil, p.fail("malformed number exponent")
 		}
+	}
+	if p.pos-start > maxNumberLen {
+		return nil, p.fail(fmt.Sprintf("number literal longer than %d characters", maxNumberLen))
 	}
 	return json.Number(p.data[start:p.pos]), nil
 }

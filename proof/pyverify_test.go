@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -187,6 +188,59 @@ func TestPythonVerifierFreshChain(t *testing.T) {
 			}
 			if goErr == nil || !strings.HasPrefix(strings.TrimPrefix(goErr.Error(), "proof: "), tc.wantLine) {
 				t.Errorf("Go verifier: %v; want %q…", goErr, tc.wantLine)
+			}
+		})
+	}
+}
+
+// goVerdict is the first failure Go names, "step N: reason", or
+// "ok".
+func goVerdict(doc []byte) string {
+	c, err := Unmarshal(doc)
+	if err == nil {
+		err = Verify(c, nil, nil)
+	}
+	var ve *VerifyError
+	if !errors.As(err, &ve) {
+		return "ok"
+	}
+	return fmt.Sprintf("step %d: %s", ve.Step, ve.Reason)
+}
+
+// TestPythonVerifierAgreesWithGo runs both verifiers on every malformed
+// or tampered document of this package's tests (TestDecodeRejects,
+// TestVerifyCatchesTampering) and on the hostile documents, and checks
+// that they name the same first failure: step and reason.
+func TestPythonVerifierAgreesWithGo(t *testing.T) {
+	docs := map[string][]byte{}
+	for _, tc := range decodeRejectCases(string(testDocument(t))) {
+		docs["decode: "+tc.name] = []byte(tc.doc)
+	}
+	job, key := testJobID("a"), testKey("provider")
+	for _, tc := range tamperCases(job, key, testKey("intruder")) {
+		c := buildChain(t, job, mustSigner(t, key), "c")
+		tc.mutate(t, c)
+		if doc, err := Marshal(c); err == nil {
+			docs["tamper: "+tc.name] = doc
+		}
+	}
+	for _, tc := range hostileDocuments(t) {
+		docs["hostile: "+tc.name] = tc.doc
+	}
+	for name, doc := range docs {
+		t.Run(name, func(t *testing.T) {
+			want := goVerdict(doc)
+			_, failure, code := runPythonVerifier(t, doc)
+			got := "ok"
+			if code != 0 {
+				parts := strings.SplitN(failure, ":", 3)
+				if len(parts) < 3 {
+					t.Fatalf("Python verifier exit %d: %q", code, failure)
+				}
+				got = parts[0] + ":" + parts[1]
+			}
+			if got != want {
+				t.Errorf("Python says %q (%s), Go says %q", got, failure, want)
 			}
 		})
 	}

@@ -28,6 +28,7 @@ import nacl.signing
 
 MAX_DOCUMENT = 1 << 20
 MAX_DEPTH = 64
+MAX_NUMBER_LEN = 100
 MAX_SAFE_INTEGER = (1 << 53) - 1
 KINDS = ["job_received", "escrow_locked", "image_verified", "resources_allocated",
          "execution_started", "execution_finished", "output_hashed",
@@ -49,6 +50,11 @@ class Failure(Exception):
 
 class Number(str):
     """A JSON number, kept as its literal until it is canonicalized."""
+
+    def __new__(cls, literal):
+        if len(literal) > MAX_NUMBER_LEN:
+            raise ValueError(f"number literal longer than {MAX_NUMBER_LEN} characters")
+        return super().__new__(cls, literal)
 
 
 # ---- strict JSON (I-JSON) --------------------------------------------------
@@ -188,8 +194,8 @@ def _string(obj, key, step):
 
 def _integer(obj, key, step):
     value = obj[key]
-    if not isinstance(value, Number) or not INTEGER.fullmatch(value):
-        raise Failure(step, "bad_encoding", f"field {key!r} is not an integer literal")
+    if not isinstance(value, Number) or not INTEGER.fullmatch(value) or abs(int(value)) >= 1 << 63:
+        raise Failure(step, "bad_encoding", f"field {key!r} is not an integer literal (64-bit)")
     return int(value)
 
 
@@ -238,6 +244,10 @@ def decode(doc):
         s = _fields(raw, pos, "step", ["index", "kind", "at", "body", "prev", "hash", "signature"])
         if not isinstance(s["body"], dict):
             raise Failure(pos, "bad_encoding", "field 'body' is not a JSON object")
+        try:  # a body without a canonical form is malformed, whatever precedes it
+            jcs(s["body"])
+        except ValueError as err:
+            raise Failure(pos, "bad_encoding", f"field 'body': {err}") from None
         out.append({
             "index": _integer(s, "index", pos), "kind": _string(s, "kind", pos),
             "at": s["at"], "time": _time(s["at"], pos), "body": s["body"],
