@@ -38,8 +38,9 @@ const DefaultPageSize = 1000
 const DefaultConcurrency = 16
 
 // ErrNoValuePaging reports a node that does not page box values: it
-// answered 400 naming one of the include, next, round or limit parameters,
-// or it ignored include=values and returned names only.
+// answered 400 with a message naming an unknown parameter or the include
+// or next parameter, or it ignored include=values and returned names
+// without values (or without a round).
 var ErrNoValuePaging = errors.New("discovery: node does not page box values")
 
 // Listing is the Registry's providers as read from one node.
@@ -150,15 +151,15 @@ func listPaged(ctx context.Context, c *algod.Client, app uint64, prefix []byte, 
 	}
 }
 
-// unsupported reports a 400 that names a paging parameter.
+// unsupported reports a 400 that names an unknown or paging parameter.
 func unsupported(err error) bool {
 	var br common.BadRequest
 	if !errors.As(err, &br) {
 		return false
 	}
 	m := strings.ToLower(br.Message)
-	for _, p := range []string{"include", "next", "round", "limit", "unknown parameter"} {
-		if strings.Contains(m, p) && !strings.Contains(m, "no longer available") {
+	for _, p := range []string{"unknown parameter", "include", "next"} {
+		if strings.Contains(m, p) {
 			return true
 		}
 	}

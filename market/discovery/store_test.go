@@ -2,6 +2,8 @@ package discovery_test
 
 import (
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -135,6 +137,15 @@ func TestOnlineInfo(t *testing.T) {
 	impostor.Endpoint = f.honestURL
 	if _, err := d.CheckInfo(f.ctx, impostor); !errors.Is(err, discovery.ErrInfoSignature) {
 		t.Fatalf("honest document for another address: %v", err)
+	}
+	// The honest document reached through a redirect: not served by the
+	// registered endpoint.
+	redirect := httptest.NewServer(http.RedirectHandler(f.honestURL+"/v1/info", http.StatusFound))
+	t.Cleanup(redirect.Close)
+	moved := f.a4090
+	moved.Endpoint = redirect.URL
+	if _, err := d.CheckInfo(f.ctx, moved); !errors.Is(err, discovery.ErrInfoUnreachable) {
+		t.Fatalf("redirected document: %v", err)
 	}
 	// A signed document of another network.
 	other := f.a4090
