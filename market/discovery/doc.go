@@ -10,6 +10,7 @@
 //	d, err := discovery.New(ctx, algodClient, discovery.Options{Registry: apps.Registry, DB: db})
 //	res, err := d.Find(ctx, discovery.Filter{GPUModel: "4090", MaxPricePerHour: 5_000_000, Online: true})
 //	for _, c := range res.Candidates { … c.Provider (a contracts.Provider), c.Score … }
+//	job, err := consumerClient.SubmitFirst(ctx, res.Providers(), spec, terms)
 //	err = discovery.Block(db, addr, "disputed output") // a spot-check mismatch
 //
 // Listing. List reads the provider boxes ("p" ‖ address) and the
@@ -40,7 +41,9 @@
 // from Filter.MinRatedJobs (DefaultMinRatedJobs) settled jobs; an unrated
 // provider fails any MinReputation above 0. The score is WeightPrice ×
 // (cheapest + 1) / (price + 1) + WeightReputation × reputation (0.5 when
-// unrated) + WeightHeartbeat × (1 − heartbeat age / window), best first;
+// unrated) + WeightHeartbeat × (1 − heartbeat age / window, at least 0),
+// the cheapest taken over the selected providers and the window being
+// Filter.MaxHeartbeatAge or DefaultHeartbeatWindow, best first;
 // ties go to the lower price, then the lower address bytes.
 //
 // Online. CheckInfo fetches the registered endpoint's GET /v1/info (no

@@ -86,6 +86,16 @@ type Result struct {
 	Offline map[string]error
 }
 
+// Providers returns the candidates' Registry entries, best first, the
+// order in which to try them.
+func (r Result) Providers() []contracts.Provider {
+	out := make([]contracts.Provider, len(r.Candidates))
+	for i, c := range r.Candidates {
+		out[i] = c.Provider
+	}
+	return out
+}
+
 // Find returns the ranked providers that pass f: FindIn of Listing (the
 // cache policy).
 func (d *Discoverer) Find(ctx context.Context, f Filter) (Result, error) {

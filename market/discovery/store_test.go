@@ -121,6 +121,9 @@ func TestOnlineInfo(t *testing.T) {
 	if got := addrs(res.Candidates); !reflect.DeepEqual(got, names(f.a4090)) {
 		t.Fatalf("online: %v, want only the honest %v", got, f.a4090.Address)
 	}
+	if ps := res.Providers(); len(ps) != 1 || !reflect.DeepEqual(ps[0], f.a4090) {
+		t.Fatalf("Providers() %+v", ps)
+	}
 	want := map[string]error{f.b4090.Address.String(): discovery.ErrInfoSignature,
 		f.r3060.Address.String(): discovery.ErrInfoMismatch, f.h100.Address.String(): discovery.ErrInfoUnreachable}
 	if len(res.Offline) != len(want) {
