@@ -105,7 +105,7 @@ func (d *Discoverer) List(ctx context.Context) (Listing, error) {
 	if err != nil {
 		return Listing{}, err
 	}
-	l.Providers, _ = decodeBoxes(boxes)
+	l.Providers, l.Skipped = decodeBoxes(boxes)
 	if d.opts.DB != nil {
 		if err := saveListing(d.opts.DB, l); err != nil {
 			return Listing{}, err

@@ -103,7 +103,7 @@ func TestListFilterRank(t *testing.T) {
 	if err != nil {
 		t.Fatalf("list: %v", err)
 	}
-	if !l.Paged || l.Round < f.h100.LastHeartbeatRound || len(l.Providers) != 5 {
+	if !l.Paged || l.Round < f.h100.LastHeartbeatRound || len(l.Providers) != 5 || l.Skipped != 0 {
 		t.Fatalf("listing paged=%v round=%d providers=%d", l.Paged, l.Round, len(l.Providers))
 	}
 	byAddr := map[types.Address]contracts.Provider{}

@@ -56,6 +56,8 @@ type Listing struct {
 	Paged bool
 	// Providers are sorted by address, each with its reputation record.
 	Providers []contracts.Provider
+	// Skipped counts the provider and reputation boxes that did not decode.
+	Skipped int
 }
 
 // rawBox is one box name and value.
