@@ -1,14 +1,244 @@
 package ui
 
 import (
+	"context"
+	"fmt"
+	"image/color"
+	"time"
+
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 )
 
-// jobsText says what the Jobs screen will show; no job exists yet.
-const jobsText = "Jobs you submit, and jobs this machine runs as a provider, will appear here " +
-	"with live progress, their proof of compute and the state of their escrow payment. " +
-	"Submitting and running jobs is not built yet, so there are none."
+// LowFundsWarning is how long before a running job's funds run out the
+// user is told (in the detail pane and by a notification).
+const LowFundsWarning = 5 * time.Minute
 
-// NewJobs builds the Jobs screen.
-func NewJobs() fyne.CanvasObject { return container.NewVBox(screen(TabJobs, jobsText)) }
+// Role filter choices.
+const (
+	rolesAll      = "All jobs"
+	rolesConsumer = "Submitted from here"
+	rolesProvider = "Run on this machine"
+)
+
+// Jobs lists the jobs of both roles with status chips, and shows the
+// selected one in a detail pane. Create it with NewJobs, place Content in a
+// window and call Run from a goroutine.
+type Jobs struct {
+	src     JobSource
+	now     func() time.Time
+	notify  func(title, body string)
+	content fyne.CanvasObject
+
+	all, shown []JobSummary
+	seen       map[JobID]JobState // states at the last poll, for notifications
+	warned     map[JobID]bool     // low-funds notifications sent
+
+	roles  *widget.Select
+	status *widget.Label
+	list   *widget.List
+	detail *jobDetail
+}
+
+// NewJobs builds the Jobs screen over src. notify, when not nil, sends a
+// system notification (title, body); the screen calls it when a job
+// finishes, a payment arrives, funds run low or a job fails.
+func NewJobs(src JobSource, notify func(title, body string)) *Jobs {
+	j := &Jobs{src: src, now: time.Now, notify: notify, seen: map[JobID]JobState{}, warned: map[JobID]bool{}}
+	j.status = widget.NewLabel("Loading jobs…")
+	j.roles = widget.NewSelect([]string{rolesAll, rolesConsumer, rolesProvider}, func(string) { j.refilter() })
+	j.list = widget.NewList(func() int { return len(j.shown) }, newJobRow, j.updateRow)
+	j.detail = newJobDetail(src, j.now)
+	j.list.OnSelected = func(id widget.ListItemID) { j.detail.open(j.shown[id].ID) }
+	j.roles.SetSelectedIndex(0)
+	split := container.NewHSplit(j.list, j.detail.content)
+	split.SetOffset(0.4)
+	j.content = container.NewBorder(container.NewBorder(nil, nil, nil, j.roles, j.status), nil, nil, nil, split)
+	return j
+}
+
+// Content returns the screen's root object.
+func (j *Jobs) Content() fyne.CanvasObject { return j.content }
+
+// Close stops the detail pane's live stream.
+func (j *Jobs) Close() { j.detail.close() }
+
+// Run refreshes the list at once and then every interval until ctx ends.
+func (j *Jobs) Run(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		j.Refresh(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Refresh lists the jobs off the UI goroutine and applies the answer.
+func (j *Jobs) Refresh(ctx context.Context) {
+	qctx, cancel := context.WithTimeout(ctx, queryTimeout)
+	defer cancel()
+	js, err := j.src.Jobs(qctx)
+	if ctx.Err() != nil {
+		return
+	}
+	fyne.Do(func() {
+		if err != nil {
+			j.status.Importance = widget.DangerImportance
+			j.status.SetText("Could not list jobs: " + err.Error())
+			return
+		}
+		j.status.Importance = widget.MediumImportance
+		j.notifyChanges(js)
+		j.all = js
+		j.refilter()
+	})
+}
+
+func (j *Jobs) refilter() {
+	if j.list == nil || j.all == nil && j.status.Text == "Loading jobs…" {
+		return
+	}
+	j.shown = j.shown[:0]
+	for _, s := range j.all {
+		switch j.roles.Selected {
+		case rolesConsumer:
+			if s.Role != RoleConsumer {
+				continue
+			}
+		case rolesProvider:
+			if s.Role != RoleProvider {
+				continue
+			}
+		}
+		j.shown = append(j.shown, s)
+	}
+	j.list.Refresh()
+	switch {
+	case len(j.all) == 0:
+		j.status.SetText("No jobs yet: submit one from Submit job, or rent out your GPU to run others'.")
+	default:
+		j.status.SetText(fmt.Sprintf("%d of %d jobs", len(j.shown), len(j.all)))
+	}
+}
+
+// notifyChanges sends a notification for each change worth the user's
+// attention since the previous poll; the first poll only records states.
+func (j *Jobs) notifyChanges(js []JobSummary) {
+	first := len(j.seen) == 0
+	for _, s := range js {
+		before, known := j.seen[s.ID]
+		j.seen[s.ID] = s.State
+		if j.notify == nil || first {
+			continue
+		}
+		id := shortAddr(s.ID.String())
+		if s.Role == RoleConsumer && s.State == JobRunning && !s.FundsUntil.IsZero() &&
+			s.FundsUntil.Sub(j.now()) <= LowFundsWarning && !j.warned[s.ID] {
+			j.warned[s.ID] = true
+			j.notify("Funds running low", fmt.Sprintf("Job %s runs out of locked funds %s; top it up in Jobs.", id, fmtUntil(j.now(), s.FundsUntil)))
+		}
+		if known && before == s.State {
+			continue
+		}
+		switch {
+		case s.Role == RoleConsumer && s.State == JobSubmitted:
+			j.notify("Job finished", fmt.Sprintf("Job %s finished: verify the output and release the payment.", id))
+		case s.Role == RoleProvider && (s.State == JobReleased || s.State == JobClaimed):
+			j.notify("Payment received", fmt.Sprintf("Job %s was %s: %s is in your account.", id, s.State, fmtMicroAlgo(s.Paid)))
+		case s.State == JobFailed:
+			j.notify("Job failed", fmt.Sprintf("Job %s failed; open Jobs for the log and the escrow state.", id))
+		case s.Role == RoleConsumer && s.State == JobDisputed:
+			j.notify("Job disputed", fmt.Sprintf("Job %s is disputed; the funds stay locked until it is resolved.", id))
+		}
+	}
+}
+
+// fmtUntil says how long from now until t: "in 4 min (at 12:04)".
+func fmtUntil(now, t time.Time) string {
+	d := t.Sub(now)
+	if d <= 0 {
+		return "now"
+	}
+	return fmt.Sprintf("in %s (at %s)", fmtSeconds(uint64(d/time.Second)), t.Local().Format("15:04"))
+}
+
+// chip is a coloured rounded label naming a job's state.
+type chip struct {
+	bg   *canvas.Rectangle
+	text *canvas.Text
+	box  *fyne.Container
+}
+
+func newChip() *chip {
+	c := &chip{bg: canvas.NewRectangle(color.Transparent), text: canvas.NewText("submitted", color.White)}
+	c.bg.CornerRadius = 8
+	c.text.TextSize = theme.CaptionTextSize()
+	c.text.Alignment = fyne.TextAlignCenter
+	c.box = container.NewStack(c.bg, container.NewPadded(c.text))
+	return c
+}
+
+// set shows state s in its colour.
+func (c *chip) set(s JobState) {
+	c.text.Text = string(s)
+	c.bg.FillColor = stateColor(s)
+	c.text.Refresh()
+	c.bg.Refresh()
+}
+
+// stateColor is each state's chip colour.
+func stateColor(s JobState) color.Color {
+	switch s {
+	case JobRunning:
+		return color.NRGBA{0x1e, 0x6f, 0xd9, 0xff}
+	case JobSubmitted:
+		return color.NRGBA{0x8a, 0x5c, 0xd6, 0xff}
+	case JobReleased, JobClaimed:
+		return color.NRGBA{0x2e, 0x8b, 0x57, 0xff}
+	case JobFailed, JobDisputed:
+		return color.NRGBA{0xc0, 0x39, 0x2b, 0xff}
+	}
+	return color.NRGBA{0x6b, 0x6b, 0x6b, 0xff}
+}
+
+// jobRow is the template of one Jobs list row.
+type jobRow struct {
+	widget.BaseWidget
+	chip        *chip
+	title, meta *widget.Label
+	box         fyne.CanvasObject
+}
+
+func newJobRow() fyne.CanvasObject {
+	r := &jobRow{chip: newChip(), title: widget.NewLabel("job"), meta: widget.NewLabel("meta")}
+	r.title.Truncation = fyne.TextTruncateEllipsis
+	r.meta.Importance = widget.LowImportance
+	r.meta.Truncation = fyne.TextTruncateEllipsis
+	r.box = container.NewBorder(nil, nil, container.NewCenter(r.chip.box), nil, container.NewVBox(r.title, r.meta))
+	r.ExtendBaseWidget(r)
+	return r
+}
+
+// CreateRenderer draws the row.
+func (r *jobRow) CreateRenderer() fyne.WidgetRenderer { return widget.NewSimpleRenderer(r.box) }
+
+func (j *Jobs) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
+	if id >= len(j.shown) {
+		return
+	}
+	s, r := j.shown[id], o.(*jobRow)
+	r.chip.set(s.State)
+	role := "submitted · provider"
+	if s.Role == RoleProvider {
+		role = "run here · consumer"
+	}
+	r.title.SetText(shortAddr(s.ID.String()) + " · " + s.Image)
+	r.meta.SetText(fmt.Sprintf("%s %s · %s locked · %s", role, shortAddr(s.Peer), fmtMicroAlgo(s.Locked), s.Created.Local().Format("Jan 2 15:04")))
+}

@@ -52,7 +52,6 @@ func TestPlannedScreensSayWhatWillAppear(t *testing.T) {
 		build func() fyne.CanvasObject
 		text  string
 	}{
-		{TabProvide, NewProvide, provideText},
 	}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {

@@ -1,0 +1,159 @@
+package ui
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/kinetic-compute/kinetic/internal/jobid"
+)
+
+// JobID identifies a job; the same id keys its escrow box and starts its
+// proof chain.
+type JobID = jobid.ID
+
+// JobRole says which side of a job this machine is on.
+type JobRole int
+
+// Job roles.
+const (
+	RoleConsumer JobRole = iota // submitted from here
+	RoleProvider                // run on this machine
+)
+
+// JobState is a job's state as the Jobs screen names it.
+type JobState string
+
+// Job states.
+const (
+	JobPending   JobState = "pending"   // offered, escrow not locked yet
+	JobRunning   JobState = "running"   // escrow locked, container running
+	JobSubmitted JobState = "submitted" // result anchored, awaiting release
+	JobReleased  JobState = "released"  // paid
+	JobRefunded  JobState = "refunded"
+	JobDisputed  JobState = "disputed"
+	JobClaimed   JobState = "claimed" // paid after the dispute window
+	JobFailed    JobState = "failed"
+)
+
+// JobSummary is one row of the Jobs list.
+type JobSummary struct {
+	ID      JobID
+	Role    JobRole
+	State   JobState
+	Peer    string // the other party's address
+	Image   string
+	Created time.Time
+	Locked  uint64 // microAlgo in escrow
+	Rate    uint64 // microAlgo per hour
+	Paid    uint64 // microAlgo paid to the provider, once settled
+	// FundsUntil is when the locked funds run out for a running job.
+	FundsUntil time.Time
+}
+
+// ProofMark is a proof step's verification state.
+type ProofMark int
+
+// Proof marks.
+const (
+	ProofPending  ProofMark = iota // not recorded yet
+	ProofVerified                  // hash, link and signature check
+	ProofFailed                    // see ProofStep.Reason
+)
+
+// ProofStep is one step of a job's proof chain.
+type ProofStep struct {
+	Index  int    // 1..9
+	Kind   string // e.g. "job_received"
+	Hash   string // 64 hex digits
+	At     time.Time
+	Mark   ProofMark
+	Reason string // why verification failed
+}
+
+// ChainTx is an on-chain transaction of a job.
+type ChainTx struct {
+	What  string // e.g. "escrow lock", "result anchored", "release"
+	TxID  string
+	Round uint64
+}
+
+// JobDetail is everything the detail pane shows about a job.
+type JobDetail struct {
+	JobSummary
+	Progress    float64 // 0..1
+	Proof       []ProofStep
+	Txns        []ChainTx
+	OutputReady bool
+	// CanRelease and CanDispute say whether those calls are open now.
+	CanRelease, CanDispute bool
+}
+
+// JobEvent is one live event of a job (from its SSE stream).
+type JobEvent struct {
+	Log      string     // a log line, or ""
+	Progress float64    // > 0 when the event carries progress
+	Step     *ProofStep // a new proof step, or nil
+	State    JobState   // a new state, or ""
+}
+
+// JobSource is what the Jobs screen needs from the market agents.
+type JobSource interface {
+	Jobs(ctx context.Context) ([]JobSummary, error)
+	Job(ctx context.Context, id JobID) (JobDetail, error)
+	// Follow calls fn with each live event of the job until ctx ends or
+	// the stream closes; fn may be called from any goroutine.
+	Follow(ctx context.Context, id JobID, fn func(JobEvent)) error
+	Release(ctx context.Context, id JobID) error
+	Dispute(ctx context.Context, id JobID) error
+	TopUp(ctx context.Context, id JobID, microAlgo uint64) error
+	// Download writes the job's output archive into dir and returns its path.
+	Download(ctx context.Context, id JobID, dir string) (string, error)
+}
+
+// CoalesceInterval is how often buffered live events reach the widgets.
+const CoalesceInterval = 100 * time.Millisecond
+
+// coalescer buffers events from any goroutine and hands them over in
+// batches, so that a burst of SSE events costs one widget update per
+// interval rather than one per event.
+type coalescer struct {
+	mu      sync.Mutex
+	pending []JobEvent
+}
+
+// add buffers ev; it never blocks on the UI.
+func (c *coalescer) add(ev JobEvent) {
+	c.mu.Lock()
+	c.pending = append(c.pending, ev)
+	c.mu.Unlock()
+}
+
+// take returns and clears the buffered events.
+func (c *coalescer) take() []JobEvent {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := c.pending
+	c.pending = nil
+	return out
+}
+
+// run calls apply with each non-empty batch every interval until ctx ends,
+// then once more with what is left.
+func (c *coalescer) run(ctx context.Context, interval time.Duration, apply func([]JobEvent)) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if b := c.take(); len(b) > 0 {
+				apply(b)
+			}
+			return
+		case <-t.C:
+			if b := c.take(); len(b) > 0 {
+				apply(b)
+			}
+		}
+	}
+}
