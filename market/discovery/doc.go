@@ -20,11 +20,12 @@
 // round; when the node drops that round mid-listing the listing starts
 // again (ErrRoundGone after MaxPinnedAttempts). Boxes are decoded with
 // contracts.DecodeProvider and contracts.DecodeReputation; boxes that do
-// not decode are skipped. A node that does not page values is detected
-// specifically (ErrNoValuePaging: a 400 naming an unknown, include or
-// next parameter, or an answer without values); only then, in ModeAuto,
+// not decode are skipped and counted in Listing.Skipped. A node that does
+// not page values is detected specifically (ErrNoValuePaging: a 400
+// naming an unknown, include or next parameter, or an answer without
+// values); only then, in ModeAuto,
 // are the names listed and the boxes read at most Options.Concurrency at
-// a time. Any other error is returned as it is. The fallback's reads are
+// a time; any other error is returned, wrapped. The fallback's reads are
 // not pinned to one round; its Listing.Round is the highest round read.
 //
 // Cache. With Options.DB, every List is stored in the bucket
