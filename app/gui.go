@@ -37,8 +37,9 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		go startLocalNet(ctx, cfg, realLocalNetApps{}, log)
 	}
 	go reapAtStart(ctx, connectDocker, log)
-	w, screens := newMainWindow(a, cfg, src)
+	w, screens := newMainWindow(a, cfg, src, startTelemetry(ctx, compute.DefaultNVML()))
 	go screens.dash.Run(ctx, ui.DefaultRefreshInterval)
+	go screens.provide.Run(ctx, telemetryInterval)
 	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint}
 	go opener.open(ctx, nil)
 	trayOK, reason := trayAvailable(ctx)
@@ -66,14 +67,17 @@ func newStatusSource(cfg Config) *statusSource {
 
 // mainScreens are the screens whose background work runGUI starts.
 type mainScreens struct {
-	dash   *ui.Dashboard
-	wallet *ui.Wallet
+	dash    *ui.Dashboard
+	wallet  *ui.Wallet
+	provide *ui.Provide
 }
 
 // newMainWindow builds the main window with the navigation and returns it
 // with the screens whose refresh loops the caller starts.
-func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource) (fyne.Window, mainScreens) {
-	s := mainScreens{dash: ui.NewDashboard(src), wallet: ui.NewWallet()}
+// The provider agent is not wired yet: the Provide screen shows live
+// telemetry and says that renting needs the agent.
+func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.TelemetrySource) (fyne.Window, mainScreens) {
+	s := mainScreens{dash: ui.NewDashboard(src), wallet: ui.NewWallet(), provide: ui.NewProvide(nil, tel)}
 	info := ui.SettingsInfo{
 		DataDir:  cfg.DataDir,
 		Network:  cfg.Network.String(),
@@ -83,7 +87,7 @@ func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource) (fyne.Window, ma
 	w := a.NewWindow(AppName)
 	w.SetContent(ui.NewNavigation(ui.Screens{
 		Dashboard: s.dash, Wallet: s.wallet.Content(),
-		Provide: ui.NewProvide(), Settings: ui.NewSettings(info),
+		Provide: s.provide.Content(), Settings: ui.NewSettings(info),
 	}))
 	w.Resize(fyne.NewSize(1100, 720))
 	w.SetMaster()

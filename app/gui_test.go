@@ -10,6 +10,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/ui"
 )
@@ -18,7 +19,7 @@ func TestNewMainWindow(t *testing.T) {
 	a := test.NewTempApp(t)
 	cfg := Config{DataDir: t.TempDir(), Network: TestNet, AlgodURL: "http://node:8080"}
 	src := &statusSource{network: cfg.Network, endpoint: cfg.endpoint(nil)}
-	w, screens := newMainWindow(a, cfg, src)
+	w, screens := newMainWindow(a, cfg, src, telemetry{s: testSampler(t)})
 	defer w.Close()
 	dash := screens.dash
 
@@ -49,7 +50,7 @@ func TestDashboardOnRealComponents(t *testing.T) {
 	cfg := Config{DataDir: t.TempDir(), Network: LocalNet, AlgodURL: url, AlgodToken: Secret(token)}
 	src := newStatusSource(cfg)
 	defer src.Close()
-	w, screens := newMainWindow(a, cfg, src)
+	w, screens := newMainWindow(a, cfg, src, telemetry{s: testSampler(t)})
 	defer w.Close()
 	dash := screens.dash
 	w.Resize(fyne.NewSize(1100, 720))
@@ -70,4 +71,15 @@ func TestDashboardOnRealComponents(t *testing.T) {
 	if !strings.Contains(all, "no NVIDIA GPU/driver") && !strings.Contains(all, "#0 NVIDIA") {
 		t.Errorf("dashboard shows neither GPUs nor their absence; labels:\n%s", all)
 	}
+}
+
+// testSampler samples a machine without GPUs.
+func testSampler(t *testing.T) *compute.Sampler {
+	t.Helper()
+	s, err := compute.NewSampler(func() ([]compute.GPUInfo, error) { return nil, compute.ErrNoGPU }, time.Second, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SampleNow()
+	return s
 }

@@ -40,7 +40,6 @@ func (s *Sparkline) Values() []float64 { return append([]float64(nil), s.values.
 // CreateRenderer implements fyne.Widget.
 func (s *Sparkline) CreateRenderer() fyne.WidgetRenderer {
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
-	bg.CornerRadius = 3
 	return &sparkRenderer{s: s, bg: bg}
 }
 
@@ -118,7 +117,6 @@ func (c *BarChart) SetValues(a, b []float64) {
 // CreateRenderer implements fyne.Widget.
 func (c *BarChart) CreateRenderer() fyne.WidgetRenderer {
 	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
-	bg.CornerRadius = 3
 	return &barRenderer{c: c, bg: bg}
 }
 

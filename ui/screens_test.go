@@ -51,8 +51,7 @@ func TestPlannedScreensSayWhatWillAppear(t *testing.T) {
 		title string
 		build func() fyne.CanvasObject
 		text  string
-	}{
-	}
+	}{}
 	for _, tt := range tests {
 		t.Run(tt.title, func(t *testing.T) {
 			o := tt.build()
