@@ -379,3 +379,76 @@ func TestAdversaryNonceCeiling(t *testing.T) {
 	e.wantSite(t, err, escrowSite(contracts.ErrNonceUsed, 1))
 	t.Logf("pair (%s, %s) is exhausted after nonce 0xff..ff: every later create_job fails NONCE_USED", p.addr, cons.addr)
 }
+
+// TestAdversaryClosedConsumer: a consumer that closes its account after
+// opening a job cannot make the settlement fail (its share, at least the
+// box MBR, always reopens the account), on claim and on refund.
+func TestAdversaryClosedConsumer(t *testing.T) {
+	e := newEnv(t, testConfig([3]uint64{1000, 2000, 3000}))
+	p := e.registered()
+	t.Run("claim", func(t *testing.T) {
+		e.t = t
+		f := fix{p: p, cons: newActor(t, 2_000_000)}
+		id := e.submittedJob(f, 100, 1)
+		e.closeOut(f.cons)
+		e.advance(2)
+		l := e.snapshot(map[string]actorOrApp{"consumer": f.cons.addr, "provider": p.addr, "escrow": e.escrowAddr()})
+		res, err := e.c.Claim(e.ctx, p.addr, p.signer, id)
+		if err != nil {
+			t.Fatalf("claim with the consumer's account closed: %v", err)
+		}
+		l.add("consumer", lockAmount-billAmount+contracts.JobBoxMBR)
+		l.add("provider", billAmount-int64(res.Fees))
+		l.add("escrow", -(lockAmount + contracts.JobBoxMBR))
+		l.check("claim")
+	})
+	t.Run("refund", func(t *testing.T) {
+		e.t = t
+		f := fix{p: p, cons: newActor(t, 2_000_000), x: newActor(t, 1_000_000)}
+		id := e.openJob(f, 1, 100)
+		e.closeOut(f.cons)
+		e.advance(2)
+		l := e.snapshot(map[string]actorOrApp{"consumer": f.cons.addr, "escrow": e.escrowAddr()})
+		if _, err := e.c.Refund(e.ctx, f.x.addr, f.x.signer, id); err != nil {
+			t.Fatalf("refund with the consumer's account closed: %v", err)
+		}
+		l.add("consumer", lockAmount+contracts.JobBoxMBR)
+		l.add("escrow", -(lockAmount + contracts.JobBoxMBR))
+		l.check("refund")
+	})
+	e.t = t
+}
+
+// TestAdversaryTinyTopUp: a 1 µALGO top-up adds no billable second and no
+// deadline round, and comes back to the consumer at settlement (no dust).
+func TestAdversaryTinyTopUp(t *testing.T) {
+	e := newEnv(t, testConfig([3]uint64{1000, 2000, 3000}))
+	f := fix{p: e.registered(), cons: newActor(t, 5_000_000)}
+	base := e.escrowBalance()
+	id := e.openJob(f, 100, 100)
+	before, err := e.c.Job(e.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.c.TopUp(e.ctx, f.cons.addr, f.cons.signer, id, 1); err != nil {
+		t.Fatal(err)
+	}
+	after, err := e.c.Job(e.ctx, id)
+	if err != nil || after.Locked != lockAmount+1 || after.MaxSeconds != before.MaxSeconds || after.DeadlineRound != before.DeadlineRound {
+		t.Fatalf("after a 1 µALGO top-up %+v %v", after, err)
+	}
+	if _, err := e.c.SubmitResult(e.ctx, f.p.addr, f.p.signer, id, proofHash, outputHash, billSecs); err != nil {
+		t.Fatal(err)
+	}
+	l := e.snapshot(map[string]actorOrApp{"consumer": f.cons.addr, "provider": f.p.addr})
+	res, err := e.c.Release(e.ctx, f.cons.addr, f.cons.signer, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.add("provider", billAmount)
+	l.add("consumer", lockAmount+1-billAmount+contracts.JobBoxMBR-int64(res.Fees))
+	l.check("release")
+	if got := e.escrowBalance(); got != base+contracts.PairRecordMBR {
+		t.Fatalf("escrow %d, want %d", got, base+contracts.PairRecordMBR)
+	}
+}
