@@ -452,3 +452,50 @@ func TestAdversaryTinyTopUp(t *testing.T) {
 		t.Fatalf("escrow %d, want %d", got, base+contracts.PairRecordMBR)
 	}
 }
+
+// TestAdversaryBadgePoolStarvation: a self-dealing pair that crosses a tier
+// and never claims locks 122 500 µALGO of the BadgeMinter's pool; once the
+// pool is short, an honest provider crossing the tier gets no badge (its
+// settlement still succeeds and its tier stays 0) until the pool is topped
+// up, when its next completed job mints. Documented behaviour (README,
+// Badges), shown here with a pool of one mint and tier 1 at one job.
+func TestAdversaryBadgePoolStarvation(t *testing.T) {
+	cfg := testConfig([3]uint64{1, 50, 60})
+	cfg.BadgePool = contracts.BadgeMintCost
+	e := newEnv(t, cfg)
+	complete := func(p, cons actor) {
+		t.Helper()
+		id := e.openJob(fix{p: p, cons: cons}, 100, 100)
+		if _, err := e.c.SubmitResult(e.ctx, p.addr, p.signer, id, proofHash, outputHash, billSecs); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.c.Release(e.ctx, cons.addr, cons.signer, id); err != nil {
+			t.Fatalf("release: %v", err)
+		}
+	}
+	tier := func(p actor) uint64 {
+		t.Helper()
+		r, err := e.c.Reputation(e.ctx, p.addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.BadgeTier
+	}
+	sybil, sybilCons := e.registered(), newActor(t, 5_000_000)
+	complete(sybil, sybilCons)
+	if tier(sybil) != 1 {
+		t.Fatalf("sybil tier %d, want 1", tier(sybil))
+	}
+	honest, cons := e.registered(), newActor(t, 10_000_000)
+	complete(honest, cons)
+	if got := tier(honest); got != 0 {
+		t.Fatalf("honest tier %d with an empty pool, want 0 (no mint)", got)
+	}
+	if _, err := e.sendTxns([]actor{e.creator}, e.pay(e.creator, e.badgeAddr(), contracts.BadgeMintCost).Txn); err != nil {
+		t.Fatal(err)
+	}
+	complete(honest, cons)
+	if got := tier(honest); got != 1 {
+		t.Fatalf("honest tier %d after the pool was topped up, want 1", got)
+	}
+}
