@@ -499,3 +499,27 @@ func TestAdversaryBadgePoolStarvation(t *testing.T) {
 		t.Fatalf("honest tier %d after the pool was topped up, want 1", got)
 	}
 }
+
+// TestAdversaryInnerCreateJob: an attacker's app cannot hijack a consumer's
+// payment at the outer group position before the app's call: the Escrow's
+// create_job, called as an inner transaction, looks for its payment in
+// the inner group (where the relay's call is index 0).
+func TestAdversaryInnerCreateJob(t *testing.T) {
+	e := newEnv(t, testConfig([3]uint64{1000, 2000, 3000}))
+	p, cons, x := e.registered(), newActor(t, 5_000_000), newActor(t, 5_000_000)
+	relay := e.relay()
+	j := e.job(p, cons, 100, 100)
+	pay, call := e.createGroup(j)
+	args := append([][]byte{u64(e.d.Apps.Escrow)}, call.ApplicationArgs...)
+	rc := e.appCall(x, relay, types.NoOpOC, args, 3, func(tx *types.Transaction) {
+		tx.ForeignApps = []types.AppIndex{types.AppIndex(e.d.Apps.Escrow), types.AppIndex(e.d.Apps.Registry)}
+		tx.BoxReferences = call.BoxReferences
+		for i := range tx.BoxReferences {
+			tx.BoxReferences[i].ForeignAppIdx = 1
+		}
+	})
+	l := e.snapshot(map[string]actorOrApp{"consumer": cons.addr, "escrow": e.escrowAddr()})
+	_, err := e.sendTxns([]actor{cons, x}, pay, rc)
+	e.wantSite(t, err, escrowSite(contracts.ErrPaymentMissing, 1))
+	l.check("hijack attempt")
+}
