@@ -37,7 +37,9 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		go startLocalNet(ctx, cfg, realLocalNetApps{}, log)
 	}
 	go reapAtStart(ctx, connectDocker, log)
-	w, screens := newMainWindow(a, cfg, src, startTelemetry(ctx, compute.DefaultNVML()))
+	applyTheme(a, a.Preferences().StringWithFallback(themePref, ui.ThemeSystem))
+	w, screens := newMainWindow(a, cfg, src, startTelemetry(ctx, compute.DefaultNVML()), newSettingsService(db))
+	go screens.settings.Load(ctx)
 	go screens.dash.Run(ctx, ui.DefaultRefreshInterval)
 	go screens.provide.Run(ctx, telemetryInterval)
 	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint}
@@ -67,16 +69,17 @@ func newStatusSource(cfg Config) *statusSource {
 
 // mainScreens are the screens whose background work runGUI starts.
 type mainScreens struct {
-	dash    *ui.Dashboard
-	wallet  *ui.Wallet
-	provide *ui.Provide
+	dash     *ui.Dashboard
+	wallet   *ui.Wallet
+	provide  *ui.Provide
+	settings *ui.Settings
 }
 
 // newMainWindow builds the main window with the navigation and returns it
 // with the screens whose refresh loops the caller starts.
 // The provider agent is not wired yet: the Provide screen shows live
 // telemetry and says that renting needs the agent.
-func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.TelemetrySource) (fyne.Window, mainScreens) {
+func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.TelemetrySource, set ui.SettingsService) (fyne.Window, mainScreens) {
 	s := mainScreens{dash: ui.NewDashboard(src), wallet: ui.NewWallet(), provide: ui.NewProvide(nil, tel)}
 	info := ui.SettingsInfo{
 		DataDir:  cfg.DataDir,
@@ -84,10 +87,12 @@ func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.Telemetry
 		AlgodURL: cfg.AlgodURL,
 		LogFile:  logPath(cfg.DataDir),
 	}
+	current := a.Preferences().StringWithFallback(themePref, ui.ThemeSystem)
+	s.settings = ui.NewSettings(info, set, current, func(v string) { applyTheme(a, v) })
 	w := a.NewWindow(AppName)
 	w.SetContent(ui.NewNavigation(ui.Screens{
 		Dashboard: s.dash, Wallet: s.wallet.Content(),
-		Provide: s.provide.Content(), Settings: ui.NewSettings(info),
+		Provide: s.provide.Content(), Settings: s.settings.Content(),
 	}))
 	w.Resize(fyne.NewSize(1100, 720))
 	w.SetMaster()

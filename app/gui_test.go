@@ -19,7 +19,7 @@ func TestNewMainWindow(t *testing.T) {
 	a := test.NewTempApp(t)
 	cfg := Config{DataDir: t.TempDir(), Network: TestNet, AlgodURL: "http://node:8080"}
 	src := &statusSource{network: cfg.Network, endpoint: cfg.endpoint(nil)}
-	w, screens := newMainWindow(a, cfg, src, telemetry{s: testSampler(t)})
+	w, screens := newMainWindow(a, cfg, src, telemetry{s: testSampler(t)}, testSettings(t))
 	defer w.Close()
 	dash := screens.dash
 
@@ -50,7 +50,7 @@ func TestDashboardOnRealComponents(t *testing.T) {
 	cfg := Config{DataDir: t.TempDir(), Network: LocalNet, AlgodURL: url, AlgodToken: Secret(token)}
 	src := newStatusSource(cfg)
 	defer src.Close()
-	w, screens := newMainWindow(a, cfg, src, telemetry{s: testSampler(t)})
+	w, screens := newMainWindow(a, cfg, src, telemetry{s: testSampler(t)}, testSettings(t))
 	defer w.Close()
 	dash := screens.dash
 	w.Resize(fyne.NewSize(1100, 720))
@@ -82,4 +82,15 @@ func testSampler(t *testing.T) *compute.Sampler {
 	}
 	s.SampleNow()
 	return s
+}
+
+// testSettings keeps settings in a temporary store.
+func testSettings(t *testing.T) settingsService {
+	t.Helper()
+	db, err := OpenStore(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return newSettingsService(db)
 }
