@@ -523,3 +523,35 @@ func TestAdversaryInnerCreateJob(t *testing.T) {
 	e.wantSite(t, err, escrowSite(contracts.ErrPaymentMissing, 1))
 	l.check("hijack attempt")
 }
+
+// TestAdversaryOnCompletion: delete, opt-in and close-out of every app
+// fail at its route's on-completion check; clear state has nothing to
+// clear (no account can opt in), and the apps survive all of it.
+func TestAdversaryOnCompletion(t *testing.T) {
+	e := newEnv(t, testConfig([3]uint64{1000, 2000, 3000}))
+	x := newActor(t, 1_000_000)
+	apps := map[string]uint64{"Escrow": e.d.Apps.Escrow, "Registry": e.d.Apps.Registry, "BadgeMinter": e.d.Apps.Badge}
+	for name, id := range apps {
+		for _, oc := range []struct {
+			what string
+			onc  types.OnCompletion
+			by   actor
+		}{{"delete by the creator", types.DeleteApplicationOC, e.creator}, {"opt-in", types.OptInOC, x}, {"close-out", types.CloseOutOC, x}} {
+			t.Run(name+" "+oc.what, func(t *testing.T) {
+				e.t = t
+				_, err := e.sendTxns([]actor{oc.by}, e.appCall(oc.by, id, oc.onc, nil, 1, nil))
+				e.wantSite(t, err, at(name, contracts.ErrBadOnCompletion, 1))
+			})
+		}
+		t.Run(name+" clear state", func(t *testing.T) {
+			e.t = t
+			if _, err := e.sendTxns([]actor{x}, e.appCall(x, id, types.ClearStateOC, nil, 1, nil)); err == nil {
+				t.Fatal("clear state of an app never opted in accepted")
+			}
+			if _, err := e.c.Algod().GetApplicationByID(id).Do(e.ctx); err != nil {
+				t.Fatalf("%s gone: %v", name, err)
+			}
+		})
+	}
+	e.t = t
+}
