@@ -2,6 +2,7 @@ package contracts_test
 
 import (
 	"bytes"
+	"math"
 	"testing"
 	"time"
 
@@ -554,4 +555,71 @@ func TestAdversaryOnCompletion(t *testing.T) {
 		})
 	}
 	e.t = t
+}
+
+// TestAdversaryDeregisterWithOpenJobs: a provider that deregisters while
+// it has an open and a submitted job cannot open new ones, and both old
+// jobs still settle, pay exactly and reach its permanent record.
+func TestAdversaryDeregisterWithOpenJobs(t *testing.T) {
+	e := newEnv(t, testConfig([3]uint64{1000, 2000, 3000}))
+	f := fix{p: e.registered(), cons: newActor(t, 10_000_000), x: newActor(t, 1_000_000)}
+	open := e.openJob(f, 2, 100)
+	done := e.submittedJob(f, 100, 1)
+	if _, err := e.c.Deregister(e.ctx, f.p.addr, f.p.signer); err != nil {
+		t.Fatal(err)
+	}
+	_, err := e.create(e.job(f.p, f.cons, 100, 100))
+	e.wantSite(t, err, escrowSite(contracts.ErrProviderNotRegistered, 1))
+	e.advance(3)
+	l := e.snapshot(map[string]actorOrApp{"consumer": f.cons.addr, "provider": f.p.addr, "escrow": e.escrowAddr()})
+	if _, err := e.c.Refund(e.ctx, f.x.addr, f.x.signer, open); err != nil {
+		t.Fatalf("refund after deregister: %v", err)
+	}
+	res, err := e.c.Claim(e.ctx, f.p.addr, f.p.signer, done)
+	if err != nil {
+		t.Fatalf("claim after deregister: %v", err)
+	}
+	l.add("consumer", 2*(lockAmount+contracts.JobBoxMBR)-billAmount)
+	l.add("provider", billAmount-int64(res.Fees))
+	l.add("escrow", -2*(lockAmount+contracts.JobBoxMBR))
+	l.check("settlements after deregister")
+	r, err := e.c.Reputation(e.ctx, f.p.addr)
+	if err != nil || r.Completed != 1 || r.Failed != 1 || r.ComputeSeconds != billSecs || r.TotalEarned != billAmount {
+		t.Fatalf("record after deregister %+v %v", r, err)
+	}
+}
+
+// TestAdversaryExtremeRate: rate 2^64-1 cannot overflow the bill or the
+// lock check: with max_seconds 1 it needs locked ≥ ⌈(2^64-1)/3600⌉
+// (UNDERFUNDED for 1 µALGO); with max_seconds 0 the job opens, bills 0
+// and returns every microAlgo; a top-up then adds no seconds.
+func TestAdversaryExtremeRate(t *testing.T) {
+	e := newEnv(t, testConfig([3]uint64{1000, 2000, 3000}))
+	f := fix{p: e.registered(), cons: newActor(t, 5_000_000)}
+	j := e.job(f.p, f.cons, 100, 100)
+	j.RatePerHour, j.MaxSeconds, j.Locked = math.MaxUint64, 1, 1
+	_, err := e.create(j)
+	e.wantSite(t, err, escrowSite(contracts.ErrUnderfunded, 1))
+	j.MaxSeconds = 0
+	if _, err := e.create(j); err != nil {
+		t.Fatalf("rate 2^64-1, max 0: %v", err)
+	}
+	if _, err := e.c.TopUp(e.ctx, f.cons.addr, f.cons.signer, j.ID, 3599); err != nil {
+		t.Fatal(err)
+	}
+	if job, err := e.c.Job(e.ctx, j.ID); err != nil || job.MaxSeconds != 0 || job.Locked != 3600 {
+		t.Fatalf("after top-up %+v %v", job, err)
+	}
+	_, err = e.c.SubmitResult(e.ctx, f.p.addr, f.p.signer, j.ID, proofHash, outputHash, 1)
+	e.wantSite(t, err, escrowSite(contracts.ErrOverMax, 1))
+	if _, err := e.c.SubmitResult(e.ctx, f.p.addr, f.p.signer, j.ID, proofHash, outputHash, 0); err != nil {
+		t.Fatal(err)
+	}
+	l := e.snapshot(map[string]actorOrApp{"consumer": f.cons.addr, "provider": f.p.addr})
+	res, err := e.c.Release(e.ctx, f.cons.addr, f.cons.signer, j.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.add("consumer", 3600+contracts.JobBoxMBR-int64(res.Fees))
+	l.check("release")
 }
