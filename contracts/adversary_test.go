@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/algorand/go-algorand-sdk/v2/crypto"
 	"github.com/algorand/go-algorand-sdk/v2/transaction"
 	"github.com/algorand/go-algorand-sdk/v2/types"
 
@@ -622,4 +623,46 @@ func TestAdversaryExtremeRate(t *testing.T) {
 	}
 	l.add("consumer", 3600+contracts.JobBoxMBR-int64(res.Fees))
 	l.check("release")
+}
+
+// TestAdversaryLookalikeEscrow: an attacker deploys the real Escrow code
+// as its own app, configured with the real Registry, and runs a
+// self-dealing job through it to write completed jobs into the real
+// record. The settlement's record_job is refused by the Registry (caller
+// app is not its Escrow), so the whole settlement fails and the victim
+// Registry's record is untouched; the attacker only strands its own money
+// in its own app.
+func TestAdversaryLookalikeEscrow(t *testing.T) {
+	e := newEnv(t, testConfig([3]uint64{1000, 2000, 3000}))
+	x := newActor(t, 5_000_000)
+	fake := e.freshApp(x, "Escrow")
+	if err := e.call(x, rawCall{app: fake, sig: escrowConfigureSig,
+		args: []interface{}{e.d.Apps.Registry, uint64(1), uint64(5000), uint64(1), uint64(5000)}}); err != nil {
+		t.Fatalf("configure the lookalike: %v", err)
+	}
+	if _, err := e.sendTxns([]actor{x}, e.pay(x, crypto.GetApplicationAddress(fake), 100_000).Txn); err != nil {
+		t.Fatal(err)
+	}
+	fc, err := contracts.NewClient(e.c.Algod(), contracts.AppIDs{Registry: e.d.Apps.Registry, Escrow: fake, Badge: e.d.Apps.Badge})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, cons := e.registered(), newActor(t, 5_000_000)
+	j := e.job(p, cons, 100, 100)
+	if _, _, err := fc.CreateJob(e.ctx, j.Offer, cons.signer, p.signer); err != nil {
+		t.Fatalf("create in the lookalike: %v", err)
+	}
+	if _, err := fc.SubmitResult(e.ctx, p.addr, p.signer, j.ID, proofHash, outputHash, billSecs); err != nil {
+		t.Fatal(err)
+	}
+	before, err := e.c.Reputation(e.ctx, p.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = fc.Release(e.ctx, cons.addr, cons.signer, j.ID)
+	e.wantSite(t, err, at("Registry", contracts.ErrNotEscrow, 2))
+	after, err := e.c.Reputation(e.ctx, p.addr)
+	if err != nil || after != before {
+		t.Fatalf("record changed by the lookalike: %+v → %+v (%v)", before, after, err)
+	}
 }
