@@ -15,7 +15,8 @@ const actionTimeout = 2 * time.Minute
 // show fills the pane with job. It runs on the UI goroutine.
 func (d *jobDetail) show(job JobDetail) {
 	d.job = job
-	d.card.SetTitle("Job " + job.ID.String())
+	d.card.SetTitle("Job " + shortAddr(job.ID.String()))
+	d.id.SetText(job.ID.String())
 	d.card.SetSubTitle(job.Image)
 	d.state.SetText(string(job.State))
 	who := "provider "

@@ -27,7 +27,8 @@ type jobDetail struct {
 	chooseDir func(func(dir string))
 
 	card                       *widget.Card
-	state, peer, funds, result *widget.Label
+	id, state, peer, funds     *widget.Label
+	result                     *widget.Label
 	progress                   *widget.ProgressBar
 	topUp                      *widget.Entry
 	topUpBtn, release, dispute *widget.Button
@@ -47,6 +48,9 @@ func newJobDetail(src JobSource, now func() time.Time) *jobDetail {
 	d.card = widget.NewCard("Select a job", "Its progress, live log, proof chain and payments show here.", nil)
 	d.state, d.peer, d.funds, d.result = widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel(""), widget.NewLabel("")
 	d.funds.Wrapping, d.result.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord
+	d.id = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Monospace: true})
+	d.id.Wrapping = fyne.TextWrapBreak
+	d.peer.Wrapping = fyne.TextWrapBreak
 	d.progress = widget.NewProgressBar()
 	d.topUp = widget.NewEntry()
 	d.topUp.SetPlaceHolder("ALGO")
@@ -66,12 +70,12 @@ func newJobDetail(src JobSource, now func() time.Time) *jobDetail {
 
 	actions := container.NewHBox(d.release, d.dispute, d.download)
 	funds := container.NewBorder(nil, nil, nil, container.NewHBox(container.NewGridWrap(fyne.NewSize(100, 36), d.topUp), d.topUpBtn), d.funds)
-	logs := container.NewGridWrap(fyne.NewSize(560, 180), d.logList)
+	logs := container.NewGridWrap(fyne.NewSize(560, 160), d.logList)
 	d.body = container.NewVBox(
-		form("State", d.state, "Other party", d.peer), d.progress, funds, actions, d.result,
-		widget.NewLabelWithStyle("Live log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), logs,
+		form("Job id", d.id, "State", d.state, "Other party", d.peer), d.progress, funds, actions, d.result,
 		widget.NewLabelWithStyle("Proof of compute", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), d.proof.content,
-		widget.NewLabelWithStyle("On-chain transactions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), d.txns)
+		widget.NewLabelWithStyle("On-chain transactions", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), d.txns,
+		widget.NewLabelWithStyle("Live log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), logs)
 	d.body.Hide()
 	d.content = container.NewVScroll(container.NewVBox(d.card, d.body))
 	d.chooseDir = func(fn func(string)) {

@@ -1,0 +1,348 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+)
+
+// fakeJobs is a JobSource that records the calls made to it.
+type fakeJobs struct {
+	jobs   func(context.Context) ([]JobSummary, error)
+	job    func(context.Context, JobID) (JobDetail, error)
+	follow func(context.Context, JobID, func(JobEvent)) error
+	err    error // returned by the actions
+
+	mu    sync.Mutex
+	calls []string
+}
+
+func (f *fakeJobs) record(c string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, c)
+	return f.err
+}
+
+func (f *fakeJobs) Jobs(ctx context.Context) ([]JobSummary, error) { return f.jobs(ctx) }
+func (f *fakeJobs) Job(ctx context.Context, id JobID) (JobDetail, error) {
+	return f.job(ctx, id)
+}
+func (f *fakeJobs) Follow(ctx context.Context, id JobID, fn func(JobEvent)) error {
+	if f.follow == nil {
+		return nil
+	}
+	return f.follow(ctx, id, fn)
+}
+func (f *fakeJobs) Release(_ context.Context, id JobID) error {
+	return f.record("Release " + id.String())
+}
+func (f *fakeJobs) Dispute(_ context.Context, id JobID) error {
+	return f.record("Dispute " + id.String())
+}
+func (f *fakeJobs) TopUp(_ context.Context, id JobID, amt uint64) error {
+	return f.record(fmt.Sprintf("TopUp %s %d", id, amt))
+}
+func (f *fakeJobs) Download(_ context.Context, id JobID, dir string) (string, error) {
+	return dir + "/" + id.String() + ".tar", f.record("Download " + id.String() + " " + dir)
+}
+
+var jobsNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
+
+func testJobID(b byte) JobID {
+	var id JobID
+	for i := range id {
+		id[i] = b
+	}
+	return id
+}
+
+func summary(b byte, role JobRole, state JobState) JobSummary {
+	return JobSummary{ID: testJobID(b), Role: role, State: state, Peer: fmt.Sprintf("PEER%052d", b),
+		Image: "pytorch/pytorch:2.5.1-cuda12.4-cudnn9-runtime", Created: jobsNow.Add(-20 * time.Minute),
+		Locked: 500_000, Rate: 1_000_000, FundsUntil: jobsNow.Add(10 * time.Minute)}
+}
+
+// runningDetail is a consumer job half-way through, with five proof steps
+// (the fifth failed to verify) and its escrow lock on-chain.
+func runningDetail() JobDetail {
+	d := JobDetail{JobSummary: summary(0xab, RoleConsumer, JobRunning), Progress: 0.5, CanDispute: false}
+	for i := 1; i <= 5; i++ {
+		d.Proof = append(d.Proof, ProofStep{Index: i, Kind: proofKinds[i-1], Hash: strings.Repeat(fmt.Sprintf("%x", i), 64), Mark: ProofVerified})
+	}
+	d.Proof[4].Mark, d.Proof[4].Reason = ProofFailed, "BadSignature"
+	d.Txns = []ChainTx{{What: "escrow lock", TxID: "TXLOCKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", Round: 1201}}
+	return d
+}
+
+func newTestJobs(t *testing.T, src JobSource, notify func(string, string)) (*Jobs, fyne.Window) {
+	t.Helper()
+	test.NewTempApp(t)
+	j := NewJobs(src, notify)
+	j.now = func() time.Time { return jobsNow }
+	j.detail.now = j.now
+	j.detail.spawn = func(f func()) { f() }
+	w := test.NewTempWindow(t, j.Content())
+	w.Resize(fyne.NewSize(1100, 760))
+	t.Cleanup(j.Close)
+	return j, w
+}
+
+func TestJobsLoadingEmptyErrorPopulated(t *testing.T) {
+	src := &fakeJobs{jobs: func(context.Context) ([]JobSummary, error) { return []JobSummary{}, nil }}
+	j, _ := newTestJobs(t, src, nil)
+	if j.status.Text != "Loading jobs…" {
+		t.Fatalf("before refresh: %q", j.status.Text)
+	}
+	j.Refresh(context.Background())
+	if got := j.status.Text; got != "No jobs yet: submit one from Submit job, or rent out your GPU to run others'." {
+		t.Fatalf("empty: %q", got)
+	}
+	src.jobs = func(context.Context) ([]JobSummary, error) { return nil, errors.New("bbolt: database not open") }
+	j.Refresh(context.Background())
+	if got := j.status.Text; got != "Could not list jobs: bbolt: database not open" {
+		t.Fatalf("error: %q", got)
+	}
+	src.jobs = func(context.Context) ([]JobSummary, error) {
+		return []JobSummary{summary(1, RoleConsumer, JobRunning), summary(2, RoleProvider, JobReleased), summary(3, RoleConsumer, JobFailed)}, nil
+	}
+	j.Refresh(context.Background())
+	if got := j.status.Text; got != "3 of 3 jobs" {
+		t.Fatalf("populated: %q", got)
+	}
+	j.roles.SetSelected(rolesProvider)
+	if len(j.shown) != 1 || j.shown[0].Role != RoleProvider || j.status.Text != "1 of 3 jobs" {
+		t.Fatalf("provider role: %d shown, %q", len(j.shown), j.status.Text)
+	}
+	// The row shows the state in its chip.
+	r := newJobRow().(*jobRow)
+	j.updateRow(0, r)
+	if r.chip.text.Text != "released" || !strings.HasPrefix(r.meta.Text, "run here · consumer PEER00") {
+		t.Errorf("row chip %q, meta %q", r.chip.text.Text, r.meta.Text)
+	}
+}
+
+func TestJobsDetailActionsCallTheSource(t *testing.T) {
+	det := runningDetail()
+	det.CanRelease, det.CanDispute, det.OutputReady = true, true, true
+	det.State = JobSubmitted
+	src := &fakeJobs{
+		jobs: func(context.Context) ([]JobSummary, error) { return []JobSummary{det.JobSummary}, nil },
+		job:  func(context.Context, JobID) (JobDetail, error) { return det, nil },
+	}
+	j, _ := newTestJobs(t, src, nil)
+	j.Refresh(context.Background())
+	j.list.Select(0)
+	d := j.detail
+	id := det.ID.String()
+
+	test.Tap(d.release)
+	if d.result.Text != "Payment released." {
+		t.Errorf("after release: %q", d.result.Text)
+	}
+	test.Tap(d.dispute)
+	if d.result.Text != "Dispute opened." {
+		t.Errorf("after dispute: %q", d.result.Text)
+	}
+	d.chooseDir = func(fn func(string)) { fn("/tmp/out") }
+	test.Tap(d.download)
+	if want := "Output saved to /tmp/out/" + id + ".tar"; d.result.Text != want {
+		t.Errorf("after download: %q, want %q", d.result.Text, want)
+	}
+	want := []string{"Release " + id, "Dispute " + id, "Download " + id + " /tmp/out"}
+	if fmt.Sprint(src.calls) != fmt.Sprint(want) {
+		t.Errorf("calls %q, want %q", src.calls, want)
+	}
+	if d.topUpBtn.Visible() {
+		t.Error("top-up offered for a job that no longer runs")
+	}
+
+	src.err = errors.New("logic eval error: assert failed pc=412")
+	test.Tap(d.release)
+	if d.result.Text != "Failed: logic eval error: assert failed pc=412" || d.result.Importance != widget.DangerImportance {
+		t.Errorf("failed release shows %q", d.result.Text)
+	}
+}
+
+func TestJobsTopUpValidatesAndCalls(t *testing.T) {
+	det := runningDetail()
+	det.FundsUntil = jobsNow.Add(4 * time.Minute)
+	src := &fakeJobs{
+		jobs: func(context.Context) ([]JobSummary, error) { return []JobSummary{det.JobSummary}, nil },
+		job:  func(context.Context, JobID) (JobDetail, error) { return det, nil },
+	}
+	j, _ := newTestJobs(t, src, nil)
+	j.Refresh(context.Background())
+	j.list.Select(0)
+	d := j.detail
+	if !strings.HasPrefix(d.funds.Text, "0.5 ALGO locked at 1 ALGO/h · funds run out in 4 min (at ") || d.funds.Importance != widget.DangerImportance {
+		t.Errorf("funds %q (importance %v)", d.funds.Text, d.funds.Importance)
+	}
+	if d.release.Disabled() == false || d.dispute.Disabled() == false {
+		t.Error("release/dispute enabled while the job runs")
+	}
+	d.topUp.SetText("lots")
+	test.Tap(d.topUpBtn)
+	if d.result.Text != "Top-up must be an ALGO amount above 0, e.g. 0.5" || len(src.calls) != 0 {
+		t.Fatalf("invalid top-up: %q, calls %q", d.result.Text, src.calls)
+	}
+	d.topUp.SetText("0.25")
+	test.Tap(d.topUpBtn)
+	if want := fmt.Sprintf("TopUp %s 250000", det.ID); len(src.calls) != 1 || src.calls[0] != want {
+		t.Fatalf("calls %q, want %q", src.calls, want)
+	}
+	if d.result.Text != "Topped up 0.25 ALGO." {
+		t.Errorf("result %q", d.result.Text)
+	}
+}
+
+func TestJobsDetailProofAndTransactions(t *testing.T) {
+	det := runningDetail()
+	src := &fakeJobs{
+		jobs: func(context.Context) ([]JobSummary, error) { return []JobSummary{det.JobSummary}, nil },
+		job:  func(context.Context, JobID) (JobDetail, error) { return det, nil },
+	}
+	j, _ := newTestJobs(t, src, nil)
+	j.Refresh(context.Background())
+	j.list.Select(0)
+	p := j.detail.proof
+	for i := 0; i < 4; i++ {
+		if p.marks[i].Text != "verified" || p.hashes[i].Text != det.Proof[i].Hash {
+			t.Errorf("step %d: %q %q", i+1, p.marks[i].Text, p.hashes[i].Text)
+		}
+	}
+	if p.marks[4].Text != "failed: BadSignature" {
+		t.Errorf("step 5 mark %q", p.marks[4].Text)
+	}
+	for i := 5; i < 9; i++ {
+		if p.marks[i].Text != "waiting" || p.titles[i].Text != fmt.Sprintf("%d · %s", i+1, proofKinds[i]) {
+			t.Errorf("step %d: %q %q", i+1, p.titles[i].Text, p.marks[i].Text)
+		}
+	}
+	assertShows(t, j.detail.txns, "escrow lock · round 1201 · TXLOCKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	if j.detail.progress.Value != 0.5 {
+		t.Errorf("progress %v", j.detail.progress.Value)
+	}
+}
+
+// TestJobsLiveEventsAreCoalesced streams 2,000 events at once: they reach
+// the widgets in a few batches, all of them, in order.
+func TestJobsLiveEventsAreCoalesced(t *testing.T) {
+	det := runningDetail()
+	det.Proof = det.Proof[:4]
+	src := &fakeJobs{
+		jobs: func(context.Context) ([]JobSummary, error) { return []JobSummary{det.JobSummary}, nil },
+		job:  func(context.Context, JobID) (JobDetail, error) { return det, nil },
+		follow: func(ctx context.Context, id JobID, fn func(JobEvent)) error {
+			for i := range 2000 {
+				fn(JobEvent{Log: fmt.Sprintf("line %d", i), Progress: float64(i+1) / 4000})
+			}
+			fn(JobEvent{Step: &ProofStep{Index: 5, Kind: "execution_started", Hash: strings.Repeat("5", 64), Mark: ProofVerified}})
+			return errors.New("stream closed by the provider")
+		},
+	}
+	j, _ := newTestJobs(t, src, nil)
+	j.Refresh(context.Background())
+	j.list.Select(0)
+	d := j.detail
+	if len(d.logs) != 2000 || d.logs[0] != "line 0" || d.logs[1999] != "line 1999" {
+		t.Fatalf("%d log lines (first %q)", len(d.logs), d.logs[:1])
+	}
+	if d.progress.Value != 0.5 || d.proof.marks[4].Text != "verified" {
+		t.Errorf("progress %v, step 5 %q", d.progress.Value, d.proof.marks[4].Text)
+	}
+	if d.card.Subtitle != "Live stream ended: stream closed by the provider" {
+		t.Errorf("subtitle %q", d.card.Subtitle)
+	}
+}
+
+func TestCoalescerBatchesPerInterval(t *testing.T) {
+	var c coalescer
+	ctx, cancel := context.WithCancel(context.Background())
+	var batches [][]JobEvent
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.run(ctx, 50*time.Millisecond, func(b []JobEvent) { batches = append(batches, b) })
+	}()
+	for i := range 1000 {
+		c.add(JobEvent{Log: fmt.Sprint(i)})
+	}
+	time.Sleep(120 * time.Millisecond)
+	cancel()
+	<-done
+	n := 0
+	for _, b := range batches {
+		for _, ev := range b {
+			if ev.Log != fmt.Sprint(n) {
+				t.Fatalf("event %d is %q", n, ev.Log)
+			}
+			n++
+		}
+	}
+	if n != 1000 || len(batches) > 3 {
+		t.Fatalf("%d events in %d batches; want 1000 in at most 3", n, len(batches))
+	}
+}
+
+func TestJobsNotifications(t *testing.T) {
+	var got []string
+	notify := func(title, body string) { got = append(got, title+": "+body) }
+	states := []JobSummary{summary(1, RoleConsumer, JobRunning), summary(2, RoleProvider, JobRunning), summary(3, RoleConsumer, JobRunning)}
+	src := &fakeJobs{jobs: func(context.Context) ([]JobSummary, error) { return append([]JobSummary(nil), states...), nil }}
+	j, _ := newTestJobs(t, src, notify)
+	j.Refresh(context.Background())
+	if len(got) != 0 {
+		t.Fatalf("first poll notified: %q", got)
+	}
+	states[0].State = JobSubmitted
+	states[1].State, states[1].Paid = JobReleased, 420_000
+	states[2].FundsUntil = jobsNow.Add(3 * time.Minute)
+	j.Refresh(context.Background())
+	j.Refresh(context.Background()) // nothing new: no repeat
+	want := []string{
+		"Job finished: Job 010101…010101 finished: verify the output and release the payment.",
+		"Payment received: Job 020202…020202 was released: 0.42 ALGO is in your account.",
+		"Funds running low: Job 030303…030303 runs out of locked funds in 3 min (at " +
+			jobsNow.Add(3*time.Minute).Local().Format("15:04") + "); top it up in Jobs.",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("notifications\n%q\nwant\n%q", got, want)
+	}
+	states[2].State = JobFailed
+	j.Refresh(context.Background())
+	if last := got[len(got)-1]; last != "Job failed: Job 030303…030303 failed; open Jobs for the log and the escrow state." {
+		t.Fatalf("failure notification %q", last)
+	}
+}
+
+func TestJobsDetailGolden(t *testing.T) {
+	det := runningDetail()
+	src := &fakeJobs{
+		jobs: func(context.Context) ([]JobSummary, error) {
+			return []JobSummary{det.JobSummary, summary(2, RoleProvider, JobReleased)}, nil
+		},
+		job: func(context.Context, JobID) (JobDetail, error) { return det, nil },
+		follow: func(_ context.Context, _ JobID, fn func(JobEvent)) error {
+			fn(JobEvent{Log: "epoch 1/4 loss 0.913"})
+			fn(JobEvent{Log: "epoch 2/4 loss 0.655"})
+			return nil
+		},
+	}
+	local := time.Local
+	time.Local = time.UTC // the golden image shows clock times
+	t.Cleanup(func() { time.Local = local })
+	j, w := newTestJobs(t, src, nil)
+	j.Refresh(context.Background())
+	j.list.Select(0)
+	w.Resize(fyne.NewSize(1100, 1300))
+	test.AssertImageMatches(t, "jobs_detail.png", w.Canvas().Capture())
+}
