@@ -11,7 +11,7 @@ import (
 // advPCs maps program counters to source lines once for all adversary tests.
 var advPCs pcLines
 
-// E2 names the nth tagged site of code in the Escrow program.
+// escrowSite names the nth tagged site of code in the Escrow program.
 func escrowSite(code contracts.ErrorCode, n int) site { return at("Escrow", code, n) }
 
 // wantSite fails unless err is a logic rejection at exactly site s (its
