@@ -43,6 +43,9 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go screens.dash.Run(ctx, ui.DefaultRefreshInterval)
 	go screens.provide.Run(ctx, telemetryInterval)
 	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint}
+	if cfg.Network == LocalNet {
+		opener.dispenser = localnet.New(cfg.LocalNetDir, nil).Dispenser
+	}
 	go opener.open(ctx, nil)
 	trayOK, reason := trayAvailable(ctx)
 	installTray(a, w, trayOK, reason, log)

@@ -12,6 +12,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
+	"github.com/algorand/go-algorand-sdk/v2/crypto"
 	"go.etcd.io/bbolt"
 
 	"github.com/kinetic-compute/kinetic/ui"
@@ -190,6 +191,8 @@ type walletOpener struct {
 	probe    func() error // nil: wallet.ProbeKeyring
 	opened   func(*wallet.Wallet)
 	endpoint endpointFunc
+	// dispenser funds new accounts in the first-run setup; nil off LocalNet.
+	dispenser func(ctx context.Context) (crypto.Account, error)
 }
 
 // open tries the OS keyring (or the file, with a passphrase) and shows the
@@ -219,5 +222,10 @@ func (o *walletOpener) open(ctx context.Context, passphrase []byte) {
 	if o.opened != nil {
 		o.opened(w)
 	}
-	o.screen.Open(ctx, newWalletService(w, o.db, o.endpoint))
+	svc := newWalletService(w, o.db, o.endpoint)
+	setup := onboardingService{w: w, client: svc.client, dispenser: o.dispenser}
+	o.screen.SetSetup(func(done func()) fyne.CanvasObject {
+		return ui.NewOnboarding(ctx, setup, func(string) { done() }).Content()
+	})
+	o.screen.Open(ctx, svc)
 }

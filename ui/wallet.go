@@ -146,9 +146,18 @@ type Wallet struct {
 	send                                  *sendForm
 	overview                              fyne.CanvasObject
 
+	// setup builds the first-run setup shown instead of the empty state;
+	// it calls done when an account exists.
+	setup func(done func()) fyne.CanvasObject
+
 	mu         sync.Mutex
 	cancelLoad context.CancelFunc
 }
+
+// SetSetup makes an empty wallet show the first-run setup that build
+// returns instead of the empty-state text; the setup calls done once it
+// has made an account, and the wallet then reloads. Call it before Open.
+func (w *Wallet) SetSetup(build func(done func()) fyne.CanvasObject) { w.setup = build }
 
 // NewWallet builds the Wallet screen in its "opening" state.
 func NewWallet() *Wallet {
@@ -252,6 +261,11 @@ func (w *Wallet) showState(text string, retry func()) {
 func (w *Wallet) applyAccounts(accts []WalletAccount, pick string) {
 	w.accounts = accts
 	if len(accts) == 0 {
+		if w.setup != nil {
+			w.root.Objects = []fyne.CanvasObject{w.setup(func() { w.spawn(func() { w.Reload(w.ctx) }) })}
+			w.root.Refresh()
+			return
+		}
 		w.showState(walletEmptyText, nil)
 		return
 	}

@@ -393,3 +393,22 @@ func TestWalletSendCancelAndErrors(t *testing.T) {
 		t.Error("cancel left the confirmation pending")
 	}
 }
+
+func TestWalletEmptyShowsSetupThenReloads(t *testing.T) {
+	w, _ := newTestWallet(t)
+	f := populatedWallet()
+	full := f.accounts
+	f.accounts = func(context.Context) ([]WalletAccount, error) { return nil, nil }
+	var done func()
+	setup := widget.NewLabel("first-run setup")
+	w.SetSetup(func(d func()) fyne.CanvasObject { done = d; return setup })
+	w.Open(context.Background(), f)
+	if len(w.root.Objects) != 1 || w.root.Objects[0] != setup {
+		t.Fatal("an empty wallet does not show the setup")
+	}
+	f.accounts = full
+	done()
+	if got := w.balance.Text; got != "12.345678 ALGO" || f.called("accounts") != 2 {
+		t.Errorf("after setup: balance %q, accounts listed %d times", got, f.called("accounts"))
+	}
+}
