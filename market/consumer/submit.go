@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/algorand/go-algorand-sdk/v2/crypto"
 	"github.com/algorand/go-algorand-sdk/v2/encoding/msgpack"
@@ -242,6 +244,9 @@ func (c *Client) checkOffer(ctx context.Context, req x402.PaymentRequirements, s
 	if sh != spec.Hash() {
 		return contracts.Offer{}, &OfferError{"specHash is not our spec's"}
 	}
+	if err := checkNonceTime(nonce, c.now()); err != nil {
+		return contracts.Offer{}, err
+	}
 	o := contracts.Offer{Provider: provider, Consumer: c.signer.Address(), Nonce: nonce, RatePerHour: x.Rate,
 		MaxSeconds: x.MaxSeconds, Locked: x.Locked, DeadlineRounds: x.DeadlineRounds, WindowRounds: x.WindowRounds, SpecHash: sh}
 	least, err := contracts.LockFor(x.Rate, x.MaxSeconds)
@@ -289,4 +294,22 @@ func (c *Client) SubmitFirst(ctx context.Context, providers []contracts.Provider
 		errs = append(errs, fmt.Errorf("%s: %w", p.Address, err))
 	}
 	return Job{}, fmt.Errorf("consumer: no provider took the job: %w", errors.Join(errs...))
+}
+
+// MaxNonceSkew is how far ahead of the consumer's clock an offer's nonce
+// may be dated. The Escrow only accepts a nonce greater than the pair's
+// last one, so a nonce dated far in the future (0xff… at the extreme)
+// would leave the pair unable to open another job until that date.
+const MaxNonceSkew = 10 * time.Minute
+
+// checkNonceTime refuses a nonce whose first 8 bytes (Unix nanoseconds
+// big-endian, as contracts.NewNonce writes them) lie more than
+// MaxNonceSkew after now.
+func checkNonceTime(nonce contracts.Hash, now time.Time) error {
+	at := binary.BigEndian.Uint64(nonce[:8])
+	limit := now.Add(MaxNonceSkew).UnixNano()
+	if limit < 0 || at > uint64(limit) {
+		return &OfferError{fmt.Sprintf("nonce dated %s, more than %s ahead of this clock: accepting it would block this provider from opening another job for us until then", time.Unix(0, int64(at&(1<<63-1))).UTC().Format(time.RFC3339), MaxNonceSkew)}
+	}
+	return nil
 }
