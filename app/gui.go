@@ -48,7 +48,11 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	go opener.open(ctx, nil)
 	trayOK, reason := trayAvailable(ctx)
-	installTray(a, w, trayOK, reason, log)
+	// The provider agent is not wired yet (see newMainWindow): the tray has
+	// no renting toggle, and closing the window quits.
+	tr := installTray(a, w, trayOK, reason, nil, cancel, log)
+	go tr.Run(ctx, trayRefreshInterval)
+	go screens.market.Load(ctx)
 
 	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
 	defer stop()
@@ -76,6 +80,7 @@ type mainScreens struct {
 	wallet   *ui.Wallet
 	provide  *ui.Provide
 	settings *ui.Settings
+	market   *ui.Marketplace
 }
 
 // newMainWindow builds the main window with the navigation and returns it
@@ -83,7 +88,8 @@ type mainScreens struct {
 // The provider agent is not wired yet: the Provide screen shows live
 // telemetry and says that renting needs the agent.
 func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.TelemetrySource, set ui.SettingsService) (fyne.Window, mainScreens) {
-	s := mainScreens{dash: ui.NewDashboard(src), wallet: ui.NewWallet(), provide: ui.NewProvide(nil, tel)}
+	s := mainScreens{dash: ui.NewDashboard(src), wallet: ui.NewWallet(), provide: ui.NewProvide(nil, tel),
+		market: ui.NewMarketplace(newMarketplaceSource(cfg))}
 	info := ui.SettingsInfo{
 		DataDir:  cfg.DataDir,
 		Network:  cfg.Network.String(),
@@ -96,6 +102,7 @@ func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.Telemetry
 	w.SetContent(ui.NewNavigation(ui.Screens{
 		Dashboard: s.dash, Wallet: s.wallet.Content(),
 		Provide: s.provide.Content(), Settings: s.settings.Content(),
+		Marketplace: s.market.Content(),
 	}))
 	w.Resize(fyne.NewSize(1100, 720))
 	w.SetMaster()

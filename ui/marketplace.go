@@ -10,8 +10,12 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
+
+// reloadTimeout bounds a listing asked for with the reload button.
+const reloadTimeout = time.Minute
 
 // Marketplace lists the providers registered on-chain in a virtualized
 // list (only the visible rows are built and updated), with search, filters,
@@ -31,6 +35,7 @@ type Marketplace struct {
 	search, minVRAM, maxPrice, minRep *widget.Entry
 	model, sort                       *widget.Select
 	online                            *widget.Check
+	reload                            *widget.Button
 	filterErr, status                 *widget.Label
 	list                              *widget.List
 	detail                            *providerDetail
@@ -59,6 +64,13 @@ func NewMarketplace(src ProviderSource) *Marketplace {
 	m.sort = widget.NewSelect(sortLabels, func(string) { m.refilter() })
 	m.sort.SetSelectedIndex(0)
 	m.online = widget.NewCheck("Online only", func(bool) { m.refilter() })
+	m.reload = widget.NewButtonWithIcon("", theme.ViewRefreshIcon(), func() {
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), reloadTimeout)
+			defer cancel()
+			m.Load(ctx)
+		}()
+	})
 
 	m.list = widget.NewList(func() int { return len(m.shown) }, newProviderRow, m.updateRow)
 	m.list.OnSelected = func(id widget.ListItemID) { m.detail.show(m.shown[id]) }
@@ -66,7 +78,7 @@ func NewMarketplace(src ProviderSource) *Marketplace {
 
 	filters := container.NewGridWithColumns(4, m.minVRAM, m.maxPrice, m.minRep, m.online)
 	top := container.NewVBox(
-		container.NewBorder(nil, nil, nil, container.NewHBox(m.model, m.sort), m.search),
+		container.NewBorder(nil, nil, nil, container.NewHBox(m.model, m.sort, m.reload), m.search),
 		filters, m.filterErr, m.status)
 	split := container.NewHSplit(m.list, m.detail.content)
 	split.SetOffset(0.55)
