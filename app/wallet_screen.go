@@ -212,11 +212,18 @@ func (o *walletOpener) open(ctx context.Context, passphrase []byte) {
 		if wallet.IsNoKeyring(err) {
 			err = fmt.Errorf("%w: %w", ui.ErrKeyringLocked, err)
 		}
-		var unlock func(string)
-		if _, serr := os.Stat(opts.KeystorePath); serr == nil {
-			unlock = func(p string) { go o.open(ctx, []byte(p)) }
+		retry := func() { go o.open(ctx, nil) }
+		useFile := func(p string) { go o.open(ctx, []byte(p)) }
+		_, serr := os.Stat(opts.KeystorePath)
+		switch {
+		case passphrase != nil || serr == nil || !wallet.IsNoKeyring(err):
+			if serr != nil {
+				useFile = nil
+			}
+			fyne.Do(func() { o.screen.SetUnavailable(err, retry, useFile) })
+		default: // no keyring and no key file yet: offer to create one
+			fyne.Do(func() { o.screen.OfferKeyFile(err.Error(), retry, useFile) })
 		}
-		fyne.Do(func() { o.screen.SetUnavailable(err, func() { go o.open(ctx, nil) }, unlock) })
 		return
 	}
 	if o.opened != nil {

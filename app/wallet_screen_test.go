@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -41,22 +43,46 @@ func TestHistoryEntryFromAccountsSide(t *testing.T) {
 	}
 }
 
-// TestWalletOpenerKeyringLocked opens the wallet over a keyring that does
-// not answer: the screen shows the friendly locked state.
-func TestWalletOpenerKeyringLocked(t *testing.T) {
+// TestWalletOpenerWithoutKeyring opens the wallet where no keyring
+// answers: first an offer to create a key file, then (once created with a
+// passphrase) the file in use, and on the next start the friendly locked
+// state with the file's passphrase field.
+func TestWalletOpenerWithoutKeyring(t *testing.T) {
 	test.NewTempApp(t)
 	db, err := OpenStore(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	dir := t.TempDir()
 	screen := ui.NewWallet()
-	o := &walletOpener{db: db, cfg: Config{DataDir: t.TempDir()}, screen: screen,
-		log:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-		probe: func() error { return &wallet.NoKeyringError{Op: "timeout", Err: errors.New("no reply")} }}
-	o.open(context.Background(), nil)
+	o := &walletOpener{db: db, cfg: Config{DataDir: dir}, screen: screen,
+		log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
+		endpoint: func() (string, string, error) { return "", "", errors.New("no node in this test") },
+		probe:    func() error { return &wallet.NoKeyringError{Op: "timeout", Err: errors.New("no reply")} }}
+	ctx := context.Background()
+	o.open(ctx, nil)
+	if !showsLabel(screen, "No system keyring on this machine") {
+		t.Fatal("no offer of a key file when no keyring answers")
+	}
+	o.open(ctx, []byte("a long passphrase"))
+	if !showsLabel(screen, "Set up your wallet") {
+		t.Fatal("the empty wallet opened on the key file does not show the first-run setup")
+	}
+	fs, err := wallet.OpenFileStore(filepath.Join(dir, keystoreFile), []byte("a long passphrase"), wallet.KDFParams{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := fs.Put(ctx, "ADDR", make([]byte, 32)); err != nil {
+		t.Fatal(err)
+	}
+	fs.Close()
+	if _, err := os.Stat(filepath.Join(dir, keystoreFile)); err != nil {
+		t.Fatalf("key file not written: %v", err)
+	}
+	o.open(ctx, nil)
 	if !showsLabel(screen, "Your keyring is locked") {
-		t.Error("the locked keyring is not shown as such")
+		t.Error("with a key file, a silent keyring is not shown as a lock to undo")
 	}
 }
 

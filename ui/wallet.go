@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -208,6 +209,50 @@ func (w *Wallet) SetUnavailable(err error, retry func(), unlockFile func(passphr
 	}
 	w.stateMsg = msg
 	w.root.Objects = []fyne.CanvasObject{widget.NewCard(title, "", box)}
+	w.root.Refresh()
+}
+
+// Texts of the "no keyring, no key file yet" state.
+const (
+	walletNoKeyringTitle = "No system keyring on this machine"
+	walletNoKeyringText  = "No system keyring (Secret Service) answered, so Kinetic cannot keep your keys there. " +
+		"It can keep them in a file encrypted with a passphrase instead. Choose a passphrase of at least " +
+		"8 characters and keep it safe: nobody can recover it."
+	minPassphrase = 8
+)
+
+// OfferKeyFile shows that no keyring answered (reason says why) and offers
+// a new passphrase-encrypted key file: create receives the passphrase,
+// typed twice. retry, if set, is offered as "Try again". Call it on the UI
+// goroutine.
+func (w *Wallet) OfferKeyFile(reason string, retry func(), create func(passphrase string)) {
+	msg := widget.NewLabel(walletNoKeyringText)
+	msg.Wrapping = fyne.TextWrapWord
+	why := widget.NewLabel("Why: " + reason)
+	why.Wrapping = fyne.TextWrapWord
+	why.Importance = widget.LowImportance
+	pass, again := widget.NewPasswordEntry(), widget.NewPasswordEntry()
+	status := widget.NewLabel("")
+	status.Wrapping = fyne.TextWrapWord
+	createBtn := widget.NewButton("Create the key file", func() {
+		switch {
+		case len(pass.Text) < minPassphrase:
+			warn(status, fmt.Sprintf("The passphrase needs at least %d characters.", minPassphrase))
+		case pass.Text != again.Text:
+			warn(status, "The two passphrases differ.")
+		default:
+			status.SetText("Creating the key file…")
+			create(pass.Text)
+		}
+	})
+	createBtn.Importance = widget.HighImportance
+	box := container.NewVBox(msg, why, widget.NewForm(
+		widget.NewFormItem("Passphrase", pass), widget.NewFormItem("Again", again)), createBtn, status)
+	if retry != nil {
+		box.Add(container.NewHBox(widget.NewButtonWithIcon("Try the keyring again", theme.ViewRefreshIcon(), retry)))
+	}
+	w.stateMsg = status
+	w.root.Objects = []fyne.CanvasObject{widget.NewCard(walletNoKeyringTitle, "", box)}
 	w.root.Refresh()
 }
 

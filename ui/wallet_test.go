@@ -412,3 +412,37 @@ func TestWalletEmptyShowsSetupThenReloads(t *testing.T) {
 		t.Errorf("after setup: balance %q, accounts listed %d times", got, f.called("accounts"))
 	}
 }
+
+func TestWalletOfferKeyFile(t *testing.T) {
+	w, win := newTestWallet(t)
+	var got []string
+	w.OfferKeyFile("wallet: no OS keyring available (timeout)", nil, func(p string) { got = append(got, p) })
+	assertShows(t, w.Content(), walletNoKeyringTitle, walletNoKeyringText, "Why: wallet: no OS keyring available (timeout)")
+	var entries []*widget.Entry
+	for _, o := range test.LaidOutObjects(w.Content()) {
+		if e, ok := o.(*widget.Entry); ok {
+			entries = append(entries, e)
+		}
+	}
+	if len(entries) != 2 {
+		t.Fatalf("%d passphrase fields, want 2", len(entries))
+	}
+	create := findButton(t, w.Content(), "Create the key file")
+	test.Type(entries[0], "short")
+	test.Tap(create)
+	if w.stateMsg.Text != "The passphrase needs at least 8 characters." {
+		t.Errorf("short passphrase: %q", w.stateMsg.Text)
+	}
+	entries[0].SetText("long enough phrase")
+	test.Type(entries[1], "long enough phrasE")
+	test.Tap(create)
+	if w.stateMsg.Text != "The two passphrases differ." || len(got) != 0 {
+		t.Errorf("mismatch: %q, created %v", w.stateMsg.Text, got)
+	}
+	entries[1].SetText("long enough phrase")
+	test.Tap(create)
+	if len(got) != 1 || got[0] != "long enough phrase" {
+		t.Errorf("created with %v", got)
+	}
+	test.AssertImageMatches(t, "wallet_no_keyring.png", win.Canvas().Capture())
+}
