@@ -183,7 +183,7 @@ func (p *Provide) Content() fyne.CanvasObject { return p.content }
 // blocks; start it in its own goroutine. Each tick coalesces everything
 // that changed since the last one into one update.
 func (p *Provide) Run(ctx context.Context, interval time.Duration) {
-	p.ctx = ctx
+	fyne.Do(func() { p.ctx = ctx }) // read by the UI goroutine's handlers
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

@@ -107,7 +107,7 @@ func (s *Settings) Content() fyne.CanvasObject { return s.content }
 // Load reads the budget caps into the form. It blocks; run it off the UI
 // goroutine.
 func (s *Settings) Load(ctx context.Context) {
-	s.ctx = ctx
+	fyne.Do(func() { s.ctx = ctx }) // read by the UI goroutine's handlers
 	caps, err := s.svc.Budget(ctx)
 	if ctx.Err() != nil {
 		return
