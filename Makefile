@@ -16,6 +16,7 @@ FUZZTIME ?= 15s
 FUZZ_MIN_EXECS ?= 2000
 # Every fuzz target `make test` runs, as PKG:Target[:MIN]; append yours.
 FUZZ_TARGETS := ./proof/:FuzzDecodeVerify
+FUZZ_TARGETS += ./wallet/:FuzzKeystoreDecrypt
 FUZZ_TARGETS += ./compute/:FuzzParseSpec
 FUZZ_TARGETS += ./compute/:FuzzValidateInputArchive
 FUZZ_TARGETS += ./contracts/:FuzzDecodeProvider

@@ -1,6 +1,7 @@
 package wallet
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -20,11 +21,13 @@ import (
 //
 // argon2id(passphrase, salt) yields 64 bytes: the first 32 are the AEAD key,
 // the last 32 the verifier stored in the header, which tells a wrong
-// passphrase apart from a damaged file. Salt and nonce are fresh on every
-// write. The plaintext (count u32, then per account: address length u8,
-// address, 32-byte seed) is entirely encrypted: the file alone reveals only
-// the KDF parameters and, through its length, roughly how many accounts it
-// holds — not which addresses.
+// passphrase apart from a damaged file. The salt is drawn when the file is
+// created and kept by later writes (an open FileStore holds the key derived
+// for it, not the passphrase); the nonce is fresh on every write. The
+// plaintext (count u32, then per account: address length u8, address,
+// 32-byte seed) is entirely encrypted: the file alone reveals only the KDF
+// parameters and, through its length, roughly how many accounts it holds —
+// not which addresses.
 const (
 	fileMagic    = "KKSF"
 	fileVersion  = 1
@@ -79,21 +82,28 @@ func (p KDFParams) valid() bool {
 		p.MemoryKiB >= 8*uint32(p.Threads) && p.MemoryKiB <= maxKDFMemKiB
 }
 
-// FileStore is the passphrase-encrypted fallback Keystore. It keeps the
-// passphrase and the derived key in memory until Close, which zeroes them.
-type FileStore struct {
-	path   string
-	params KDFParams
+// ErrKeystoreReplaced reports a keystore file rewritten, under another
+// salt, since this FileStore opened it: reopen it with its passphrase.
+var ErrKeystoreReplaced = errors.New("wallet: keystore file was replaced since it was opened")
 
-	mu    sync.Mutex
-	pass  []byte
-	seeds map[string][]byte // decrypted on open; zeroed on Close
+// FileStore is the passphrase-encrypted fallback Keystore. While open it
+// keeps in memory only the key derived from the passphrase (and the salt
+// and KDF cost it was derived for): the passphrase is zeroed once the key
+// is derived, and seeds are decrypted from the file for each call and
+// zeroed before the call returns (Get's copy is the caller's to zero).
+// Close zeroes the key.
+type FileStore struct {
+	path string
+
+	mu  sync.Mutex
+	key *fileKey // nil once closed
 }
 
 // OpenFileStore opens (or prepares to create) the keystore file at path with
-// passphrase, which is copied. An existing file must open with it:
-// ErrWrongPassphrase or a *KeystoreCorruptError otherwise. params apply to
-// future writes; the zero value means DefaultKDFParams().
+// passphrase, which it does not keep. An existing file must open with it:
+// ErrWrongPassphrase or a *KeystoreCorruptError otherwise. params set the
+// KDF cost of a new file (an existing one keeps its own); the zero value
+// means DefaultKDFParams().
 func OpenFileStore(path string, passphrase []byte, params KDFParams) (*FileStore, error) {
 	if params == (KDFParams{}) {
 		params = DefaultKDFParams()
@@ -104,22 +114,20 @@ func OpenFileStore(path string, passphrase []byte, params KDFParams) (*FileStore
 	if len(passphrase) == 0 {
 		return nil, errors.New("wallet: keystore passphrase is empty")
 	}
-	s := &FileStore{path: path, params: params, pass: append([]byte(nil), passphrase...), seeds: map[string][]byte{}}
 	raw, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		return s, nil
-	}
-	if err != nil {
-		s.Close()
+	var key *fileKey
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		key, err = newFileKey(passphrase, params)
+	case err != nil:
 		return nil, fmt.Errorf("wallet: read keystore: %w", err)
+	default:
+		key, err = openKeyFile(path, raw, passphrase)
 	}
-	seeds, err := decryptFile(path, raw, s.pass)
 	if err != nil {
-		s.Close()
 		return nil, err
 	}
-	s.seeds = seeds
-	return s, nil
+	return &FileStore{path: path, key: key}, nil
 }
 
 // Kind implements Keystore.
@@ -128,7 +136,23 @@ func (s *FileStore) Kind() BackendKind { return BackendFile }
 // Path returns the keystore file's path.
 func (s *FileStore) Path() string { return s.path }
 
-// Put implements Keystore; it rewrites the whole file with fresh salt and nonce.
+// readLocked decrypts the file's seeds (none when it does not exist yet);
+// the caller wipes them.
+func (s *FileStore) readLocked() (map[string][]byte, error) {
+	if s.key == nil {
+		return nil, errors.New("wallet: keystore is closed")
+	}
+	raw, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string][]byte{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("wallet: read keystore: %w", err)
+	}
+	return s.key.open(s.path, raw)
+}
+
+// Put implements Keystore; it rewrites the whole file with a fresh nonce.
 func (s *FileStore) Put(ctx context.Context, addr string, seed []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -138,22 +162,14 @@ func (s *FileStore) Put(ctx context.Context, addr string, seed []byte) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.pass == nil {
-		return errors.New("wallet: keystore is closed")
-	}
-	old := s.seeds[addr]
-	s.seeds[addr] = append([]byte(nil), seed...)
-	if err := s.writeLocked(); err != nil {
-		zero(s.seeds[addr])
-		if old != nil {
-			s.seeds[addr] = old
-		} else {
-			delete(s.seeds, addr)
-		}
+	seeds, err := s.readLocked()
+	if err != nil {
 		return err
 	}
-	zero(old)
-	return nil
+	defer wipeSeeds(seeds)
+	zero(seeds[addr])
+	seeds[addr] = bytes.Clone(seed)
+	return s.writeLocked(seeds)
 }
 
 // Get implements Keystore.
@@ -163,11 +179,16 @@ func (s *FileStore) Get(ctx context.Context, addr string) ([]byte, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	seed, ok := s.seeds[addr]
+	seeds, err := s.readLocked()
+	if err != nil {
+		return nil, err
+	}
+	defer wipeSeeds(seeds)
+	seed, ok := seeds[addr]
 	if !ok {
 		return nil, fmt.Errorf("wallet: keystore %s: %w", addr, ErrSecretNotFound)
 	}
-	return append([]byte(nil), seed...), nil
+	return bytes.Clone(seed), nil
 }
 
 // Delete implements Keystore.
@@ -177,36 +198,34 @@ func (s *FileStore) Delete(ctx context.Context, addr string) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, ok := s.seeds[addr]
-	if !ok {
-		return nil
-	}
-	delete(s.seeds, addr)
-	if err := s.writeLocked(); err != nil {
-		s.seeds[addr] = old
+	seeds, err := s.readLocked()
+	if err != nil {
 		return err
 	}
-	zero(old)
-	return nil
+	defer wipeSeeds(seeds)
+	if _, ok := seeds[addr]; !ok {
+		return nil
+	}
+	zero(seeds[addr])
+	delete(seeds, addr)
+	return s.writeLocked(seeds)
 }
 
-// Close zeroes the passphrase and every cached seed.
+// Close zeroes the derived key; the store cannot be used afterwards.
 func (s *FileStore) Close() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	zero(s.pass)
-	s.pass = nil
-	for a, seed := range s.seeds {
-		zero(seed)
-		delete(s.seeds, a)
+	if s.key != nil {
+		s.key.wipe()
+		s.key = nil
 	}
 	return nil
 }
 
-func (s *FileStore) writeLocked() error {
-	plain := encodeSeeds(s.seeds)
+func (s *FileStore) writeLocked(seeds map[string][]byte) error {
+	plain := encodeSeeds(seeds)
 	defer zero(plain)
-	data, err := encryptFile(plain, s.pass, s.params)
+	data, err := s.key.seal(plain)
 	if err != nil {
 		return err
 	}
