@@ -294,5 +294,6 @@ func TestMarketplaceGolden(t *testing.T) {
 	m, w := newTestMarketplace(t, src)
 	m.Load(context.Background())
 	m.list.Select(3) // cheapest-first: the H100 is last
+	w.Resize(fyne.NewSize(1100, 1000))
 	test.AssertImageMatches(t, "marketplace.png", w.Canvas().Capture())
 }
