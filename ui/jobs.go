@@ -34,6 +34,7 @@ type Jobs struct {
 	content fyne.CanvasObject
 
 	all, shown []JobSummary
+	loaded     bool               // whether all holds an answer
 	seen       map[JobID]JobState // states at the last poll, for notifications
 	warned     map[JobID]bool     // low-funds notifications sent
 
@@ -96,13 +97,13 @@ func (j *Jobs) Refresh(ctx context.Context) {
 		}
 		j.status.Importance = widget.MediumImportance
 		j.notifyChanges(js)
-		j.all = js
+		j.all, j.loaded = js, true
 		j.refilter()
 	})
 }
 
 func (j *Jobs) refilter() {
-	if j.list == nil || j.all == nil && j.status.Text == "Loading jobs…" {
+	if j.list == nil || !j.loaded { // still being built, or nothing listed yet
 		return
 	}
 	j.shown = j.shown[:0]

@@ -79,6 +79,13 @@ func NewSubmit(providers ProviderSource, sub JobSubmitter, onSubmitted func(JobI
 	}
 	s.template = widget.NewSelect(names, func(name string) { s.apply(name) })
 
+	s.content = s.layout()
+	s.template.SetSelectedIndex(0)
+	return s
+}
+
+// layout lays the form out with a message label under each field.
+func (s *Submit) layout() fyne.CanvasObject {
 	field := func(label, name string, o fyne.CanvasObject) []any {
 		msg := widget.NewLabel("")
 		msg.Importance = widget.DangerImportance
@@ -100,10 +107,8 @@ func NewSubmit(providers ProviderSource, sub JobSubmitter, onSubmitted func(JobI
 	pairs = append(pairs, "Network", s.egress)
 	pairs = append(pairs, field("Provider", "provider", s.provider)...)
 	cost := widget.NewCard("Estimated cost", "", container.NewVBox(s.estimate, s.share))
-	s.content = container.NewVScroll(container.NewVBox(form(pairs...), cost,
+	return container.NewVScroll(container.NewVBox(form(pairs...), cost,
 		container.NewHBox(s.send, s.cancelBtn), s.result))
-	s.template.SetSelectedIndex(0)
-	return s
 }
 
 // Content returns the screen's root object.
