@@ -47,28 +47,43 @@ type Keystore interface {
 // KeyringStore keeps each seed in the OS keyring under service ServiceName
 // and user = the account address. The keyring only accepts strings, so the
 // seed travels base64-encoded; that transient string cannot be zeroed.
-type KeyringStore struct{}
+// Every call is bounded by its context (30 s when the context has no
+// deadline) and fails with a *KeyringTimeoutError when the keyring does not
+// answer. The zero value uses the OS keyring.
+type KeyringStore struct {
+	kr keyringAPI // nil: the OS keyring
+}
+
+// api returns the keyring backend.
+func (k KeyringStore) api() keyringAPI {
+	if k.kr == nil {
+		return osKeyring{}
+	}
+	return k.kr
+}
 
 // Kind implements Keystore.
 func (KeyringStore) Kind() BackendKind { return BackendKeyring }
 
 // Put implements Keystore.
-func (KeyringStore) Put(ctx context.Context, addr string, seed []byte) error {
+func (k KeyringStore) Put(ctx context.Context, addr string, seed []byte) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := keyring.Set(ServiceName, addr, base64.StdEncoding.EncodeToString(seed)); err != nil {
+	enc := base64.StdEncoding.EncodeToString(seed)
+	_, err := callKeyring(ctx, "store", addr, func() (string, error) { return "", k.api().Set(ServiceName, addr, enc) })
+	if err != nil {
 		return fmt.Errorf("wallet: keyring store %s: %w", addr, err)
 	}
 	return nil
 }
 
 // Get implements Keystore.
-func (KeyringStore) Get(ctx context.Context, addr string) ([]byte, error) {
+func (k KeyringStore) Get(ctx context.Context, addr string) ([]byte, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	s, err := keyring.Get(ServiceName, addr)
+	s, err := callKeyring(ctx, "load", addr, func() (string, error) { return k.api().Get(ServiceName, addr) })
 	if errors.Is(err, keyring.ErrNotFound) {
 		return nil, fmt.Errorf("wallet: keyring %s: %w", addr, ErrSecretNotFound)
 	}
@@ -84,11 +99,11 @@ func (KeyringStore) Get(ctx context.Context, addr string) ([]byte, error) {
 }
 
 // Delete implements Keystore.
-func (KeyringStore) Delete(ctx context.Context, addr string) error {
+func (k KeyringStore) Delete(ctx context.Context, addr string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	err := keyring.Delete(ServiceName, addr)
+	_, err := callKeyring(ctx, "delete", addr, func() (string, error) { return "", k.api().Delete(ServiceName, addr) })
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		return fmt.Errorf("wallet: keyring delete %s: %w", addr, err)
 	}

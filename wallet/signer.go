@@ -110,8 +110,17 @@ func (s *Signer) withKey(ctx context.Context, fn func(ed25519.PrivateKey) error)
 // msgpack-encoded signed transactions for txGroup[i], i in indexesToSign.
 // Every requested transaction is checked first; if one is refused
 // (*RefusedTxnError), nothing is signed and the key is not even loaded.
-// The SDK interface carries no context; the keystore is read without one.
+// The SDK interface carries no context: the key is loaded under the
+// keystore's default deadline (the OS keyring's is 30 s, then a
+// *KeyringTimeoutError). SignTransactionsContext takes the caller's.
 func (s *Signer) SignTransactions(txGroup []types.Transaction, indexesToSign []int) ([][]byte, error) {
+	return s.SignTransactionsContext(context.Background(), txGroup, indexesToSign)
+}
+
+// SignTransactionsContext is SignTransactions with the key loaded under
+// ctx: a keyring that does not answer before ctx ends fails the signing
+// with a *KeyringTimeoutError (errors.Is ErrKeyringTimeout).
+func (s *Signer) SignTransactionsContext(ctx context.Context, txGroup []types.Transaction, indexesToSign []int) ([][]byte, error) {
 	for _, pos := range indexesToSign {
 		if pos < 0 || pos >= len(txGroup) {
 			return nil, fmt.Errorf("wallet: sign index %d out of range (group of %d)", pos, len(txGroup))
@@ -121,7 +130,7 @@ func (s *Signer) SignTransactions(txGroup []types.Transaction, indexesToSign []i
 		}
 	}
 	out := make([][]byte, len(indexesToSign))
-	err := s.withKey(context.Background(), func(priv ed25519.PrivateKey) error {
+	err := s.withKey(ctx, func(priv ed25519.PrivateKey) error {
 		for i, pos := range indexesToSign {
 			_, stx, err := crypto.SignTransaction(priv, txGroup[pos])
 			if err != nil {
@@ -145,10 +154,16 @@ func (s *Signer) Equals(other transaction.TransactionSigner) bool {
 }
 
 // SignMessage signs msg in domain with sigframe framing, so the signature
-// can never be replayed as a transaction or in another domain.
+// can never be replayed as a transaction or in another domain. The key is
+// loaded under the keystore's default deadline; see SignMessageContext.
 func (s *Signer) SignMessage(domain string, msg []byte) ([]byte, error) {
+	return s.SignMessageContext(context.Background(), domain, msg)
+}
+
+// SignMessageContext is SignMessage with the key loaded under ctx.
+func (s *Signer) SignMessageContext(ctx context.Context, domain string, msg []byte) ([]byte, error) {
 	var sig []byte
-	err := s.withKey(context.Background(), func(priv ed25519.PrivateKey) error {
+	err := s.withKey(ctx, func(priv ed25519.PrivateKey) error {
 		sig = sigframe.Sign(priv, domain, msg)
 		return nil
 	})
