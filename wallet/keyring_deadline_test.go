@@ -19,9 +19,12 @@ import (
 // Secret Service showing an unanswered unlock prompt does.
 type blockingKeyring struct{ release chan struct{} }
 
-func (b blockingKeyring) Set(string, string, string) error  { <-b.release; return nil }
-func (b blockingKeyring) Get(string, string) (string, error) { <-b.release; return "", keyring.ErrNotFound }
-func (b blockingKeyring) Delete(string, string) error       { <-b.release; return nil }
+func (b blockingKeyring) Set(string, string, string) error { <-b.release; return nil }
+func (b blockingKeyring) Get(string, string) (string, error) {
+	<-b.release
+	return "", keyring.ErrNotFound
+}
+func (b blockingKeyring) Delete(string, string) error { <-b.release; return nil }
 
 // TestSignerGivesUpOnAKeyringThatDoesNotAnswer signs with a Signer whose
 // keyring never answers: the call returns when the caller's deadline
