@@ -12,7 +12,7 @@ import (
 // BenchmarkSandboxedStart measures Engine.Start of a fully sandboxed job
 // (no network, read-only root, non-root, all capabilities dropped, limits,
 // /output volume prepared) until the container runs, against the real
-// engine with a local image — DESIGN.md's "submit → container running,
+// engine with a local image — docs/DESIGN.md's "submit → container running,
 // excluding image pull" less the chain part. It reports the median and
 // the 90th percentile; each job is then waited for and removed.
 func BenchmarkSandboxedStart(b *testing.B) {

@@ -8,7 +8,7 @@ import (
 
 // BenchmarkJobLifecycle runs whole jobs on the real LocalNet — register
 // once, then per job pay+create_job, submit_result and release — and
-// reports the on-chain cost DESIGN.md bounds: outer transactions per job
+// reports the on-chain cost docs/DESIGN.md bounds: outer transactions per job
 // (target ≤ 4) and fees per job, plus the provider's and the consumer's
 // share of the fees. DevMode confirms each group at once, so ns/op is the
 // node's and the client's own latency for three round trips.

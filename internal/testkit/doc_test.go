@@ -13,7 +13,7 @@ import (
 
 // TestEveryPackageHasDocAndDocumentedExports walks the module: every package
 // needs a package doc comment, and every exported top-level name a doc
-// comment (STYLE.md rule 7).
+// comment (docs/STYLE.md rule 7).
 func TestEveryPackageHasDocAndDocumentedExports(t *testing.T) {
 	root, err := filepath.Abs("../..")
 	if err != nil {

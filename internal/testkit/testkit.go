@@ -5,7 +5,8 @@
 // stops itself), a Secret Service probe and a temporary bbolt store.
 //
 // The harness never starts a node or an engine itself: `make test` does that
-// once for the whole run (scripts/test-env.sh) and every package's tests
+// once for the whole run (its docker and localnet targets: scripts/dockerd.sh
+// and `kinetic localnet up`) and every package's tests
 // share it. When a part is missing, Missing fails the test under CI=true and
 // skips it, with the reason, otherwise.
 package testkit

@@ -60,7 +60,7 @@ const minSamples = 10
 // reports ns/op as the mean submit → running (it replaces the framework's
 // figure; B/op and allocs/op are per iteration too, both agents and the
 // floor's client counted, as they share this process), floor-ns/op, the mean time to 202 (202-ns/op), ratio (mean over
-// mean floor) and median-ratio. DESIGN.md's target is ratio ≤ 2.5.
+// mean floor) and median-ratio. docs/DESIGN.md's target is ratio ≤ 2.5.
 func BenchmarkSubmitToRunning(b *testing.B) {
 	m := newMarket(b, provider.Config{}, true)
 	buy := m.newBuyer(50_000_000, "")
@@ -184,7 +184,7 @@ func (m *market) dockerCLI() time.Duration {
 //
 // Each of b.N iterations is one job on one market per path. It reports
 // txns/job, inner-txns/job and µALGO-fees/job, and fails when a job takes
-// more than 4 transactions (DESIGN.md's bound), when anything is paid to
+// more than 4 transactions (docs/DESIGN.md's bound), when anything is paid to
 // an address other than the two parties and the apps, or when the two
 // parties' balances together moved by anything but the fees (and, on the
 // pair's first job, the Escrow's per-pair nonce record MBR): no protocol
