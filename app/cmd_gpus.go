@@ -8,8 +8,6 @@ import (
 	"io"
 	"time"
 
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
-
 	"github.com/kinetic-compute/kinetic/compute"
 )
 
@@ -30,7 +28,7 @@ func runGPUsCommand(ctx context.Context, r runner, inv invocation) error {
 // prints each one's identity and telemetry; with --samples N it then takes
 // N telemetry samples through the same sampler the app charts, --interval
 // apart. No GPU or driver is not an error: the machine runs CPU-only jobs.
-func (r runner) runGPUs(ctx context.Context, lib func() nvml.Interface, args []string) error {
+func (r runner) runGPUs(ctx context.Context, lib func() compute.NVMLLibrary, args []string) error {
 	fs := flag.NewFlagSet("kinetic gpus", flag.ContinueOnError)
 	fs.SetOutput(r.stderr)
 	fs.Usage = func() {

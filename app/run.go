@@ -9,8 +9,7 @@ import (
 	"log/slog"
 	"os"
 
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
-
+	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts/localnet"
 )
 
@@ -24,7 +23,7 @@ type runner struct {
 	// apps deploys and finds the contracts on LocalNet.
 	apps localNetApps
 	// nvml opens the NVML library; compute.DefaultNVML when nil.
-	nvml func() nvml.Interface
+	nvml func() compute.NVMLLibrary
 }
 
 // Run runs Kinetic with the command-line arguments args (without the

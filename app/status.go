@@ -11,7 +11,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/NVIDIA/go-nvml/pkg/nvml"
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/common"
 	"github.com/docker/docker/client"
@@ -68,7 +67,7 @@ func shortCause(err error) string {
 type statusSource struct {
 	network  Network
 	endpoint endpointFunc
-	nvml     func() nvml.Interface
+	nvml     func() compute.NVMLLibrary
 	keyring  *keyringProbe
 	// apps returns the contracts deployment recorded for a genesis hash.
 	apps func(genesisHash string) (contracts.Deployment, bool, error)
