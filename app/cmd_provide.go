@@ -2,14 +2,11 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -18,7 +15,6 @@ import (
 
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts"
-	"github.com/kinetic-compute/kinetic/contracts/localnet"
 	"github.com/kinetic-compute/kinetic/market/provider"
 	"github.com/kinetic-compute/kinetic/wallet"
 )
@@ -56,25 +52,7 @@ func openMarket(ctx context.Context, cfg Config) (*marketEnv, error) {
 	}
 	env := &marketEnv{db: db}
 	fail := func(err error) (*marketEnv, error) { env.Close(); return nil, err }
-	url, token, err := cfg.endpoint(localnet.New(cfg.LocalNetDir, io.Discard).Endpoint)()
-	if err != nil {
-		return fail(err)
-	}
-	if env.algod, err = algod.MakeClient(url, token); err != nil {
-		return fail(fmt.Errorf("algod client for %s: %w", url, err))
-	}
-	v, err := env.algod.Versions().Do(ctx)
-	if err != nil {
-		return fail(fmt.Errorf("node %s does not answer: %w", url, err))
-	}
-	dep, ok, err := deploymentStore(cfg).Load(base64.StdEncoding.EncodeToString(v.GenesisHash))
-	if err != nil {
-		return fail(err)
-	}
-	if !ok {
-		return fail(fmt.Errorf("no Kinetic contracts recorded for network %s (on LocalNet run 'kinetic localnet up')", v.GenesisID))
-	}
-	if env.chain, err = contracts.NewClient(env.algod, dep.Apps); err != nil {
+	if env.algod, env.chain, err = connectChain(ctx, cfg); err != nil {
 		return fail(err)
 	}
 	env.wallet, err = wallet.Open(ctx, wallet.Options{DB: db, KeystorePath: filepath.Join(cfg.DataDir, "keystore.json"),
@@ -88,11 +66,7 @@ func openMarket(ctx context.Context, cfg Config) (*marketEnv, error) {
 	if err != nil {
 		return fail(err)
 	}
-	acct, err := env.wallet.Active(ctx)
-	if err != nil {
-		return fail(fmt.Errorf("no active account (create or import one in the app's Wallet tab): %w", err))
-	}
-	if env.signer, err = env.wallet.Signer(ctx, acct.Address); err != nil {
+	if env.signer, err = activeSigner(ctx, env.wallet); err != nil {
 		return fail(err)
 	}
 	return env, nil
@@ -175,26 +149,16 @@ func (r runner) provide(ctx context.Context, env *marketEnv, o provideOptions, i
 	if price < p.PricePerHour {
 		return fmt.Errorf("provide: --price %d is below the registered price %d; update the registration first", price, p.PricePerHour)
 	}
-	cli, err := compute.Connect(ctx)
+	agent, err := newProviderAgent(ctx, env, inv.cfg.DataDir, provider.Config{Price: price, GPUs: gpus, Version: Version, Logger: inv.log,
+		Policy: compute.Policy{AllowedImagePrefixes: o.allow, MaxJobSeconds: int64(p.MaxJobSecs)}})
 	if err != nil {
 		return fmt.Errorf("provide: %w", err)
 	}
-	defer cli.Close()
-	if reaped, err := compute.ReapExpired(ctx, cli, time.Now()); err != nil {
-		return fmt.Errorf("provide: reap expired containers: %w", err)
-	} else if len(reaped) > 0 {
-		fmt.Fprintf(r.stdout, "removed %d expired job containers\n", len(reaped))
+	defer agent.Close()
+	if agent.reaped > 0 {
+		fmt.Fprintf(r.stdout, "removed %d expired job containers\n", agent.reaped)
 	}
-	engine, err := compute.NewEngine(cli, env.db, compute.EngineOptions{OutputDir: filepath.Join(inv.cfg.DataDir, "outputs"), AllowedImages: o.allow})
-	if err != nil {
-		return fmt.Errorf("provide: %w", err)
-	}
-	srv, err := provider.New(provider.Config{Price: price, GPUs: gpus, Version: Version, Logger: inv.log,
-		Policy: compute.Policy{AllowedImagePrefixes: o.allow, MaxJobSeconds: int64(p.MaxJobSecs)}},
-		env.db, provider.AlgodChain{Client: env.chain}, env.signer, engine)
-	if err != nil {
-		return fmt.Errorf("provide: %w", err)
-	}
+	srv := agent.srv
 	rec, err := srv.Recover(ctx)
 	if err != nil {
 		return fmt.Errorf("provide: %w", err)
@@ -208,21 +172,9 @@ func (r runner) provide(ctx context.Context, env *marketEnv, o provideOptions, i
 // register registers the account from the detected hardware, or updates
 // its registration when it is already registered.
 func (r runner) register(ctx context.Context, env *marketEnv, o provideOptions, gpus []compute.GPUInfo) error {
-	info := contracts.ProviderInfo{Endpoint: o.advertise, GPUModel: "none", CPUCores: uint64(runtime.NumCPU()),
-		RAMMB: memTotalMB(), PricePerHour: o.price, MinJobSecs: 1, MaxJobSecs: compute.MaxJobSeconds}
-	if len(gpus) > 0 {
-		g := gpus[0]
-		info.GPUModel, info.GPUCount, info.VRAMMB, info.Driver, info.CUDA = g.Name, uint64(len(gpus)), g.MemoryTotalMB, g.Driver, g.CUDA
-	}
-	_, err := env.chain.Provider(ctx, env.signer.Address())
-	switch {
-	case errors.Is(err, contracts.ErrNotFound):
-		_, err = env.chain.Register(ctx, env.signer.Address(), env.signer, info)
-	case err == nil:
-		_, err = env.chain.Update(ctx, env.signer.Address(), env.signer, info)
-	}
-	if err != nil {
-		return fmt.Errorf("register %s: %w", env.signer.Address(), err)
+	info := providerInfo(o.advertise, o.price, compute.MaxJobSeconds, gpus)
+	if err := registerProvider(ctx, env, info); err != nil {
+		return err
 	}
 	fmt.Fprintf(r.stdout, "registered %s: %s x%d, %d µALGO/h at %s\n", env.signer.Address(), info.GPUModel, info.GPUCount, info.PricePerHour, info.Endpoint)
 	return nil
@@ -230,18 +182,7 @@ func (r runner) register(ctx context.Context, env *marketEnv, o provideOptions, 
 
 // heartbeats sends a Registry heartbeat every interval until ctx ends.
 func (r runner) heartbeats(ctx context.Context, env *marketEnv, every time.Duration, inv invocation) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if _, err := env.chain.Heartbeat(ctx, env.signer.Address(), env.signer); err != nil {
-				inv.log.Warn("registry heartbeat", "err", err)
-			}
-		}
-	}
+	heartbeatLoop(ctx, env, every, inv.log)
 }
 
 // memTotalMB reads the machine's memory from /proc/meminfo (0 elsewhere).

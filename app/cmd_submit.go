@@ -13,7 +13,6 @@ import (
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/market/consumer"
 	"github.com/kinetic-compute/kinetic/market/sse"
-	"github.com/kinetic-compute/kinetic/wallet"
 )
 
 // submitUsage is printed above the submit flags.
@@ -64,7 +63,7 @@ func runSubmitCommand(ctx context.Context, r runner, inv invocation) error {
 		return fmt.Errorf("submit: %w", err)
 	}
 	defer env.Close()
-	c := consumer.New(env.chain, env.signer, nil).WithBudget(wallet.NewBudget(env.db, nil))
+	c := newConsumerAgent(env)
 	terms := consumer.Terms{MaxPricePerHour: o.maxPrice}
 	fmt.Fprintln(r.stdout, "asking for an offer…")
 	var job consumer.Job
