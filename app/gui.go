@@ -38,21 +38,28 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	go reapAtStart(ctx, connectDocker, log)
 	applyTheme(a, a.Preferences().StringWithFallback(themePref, ui.ThemeSystem))
-	w, screens := newMainWindow(a, cfg, src, startTelemetry(ctx, compute.DefaultNVML()), newSettingsService(db))
+	svcs := newMarketServices(ctx, cfg, db, log)
+	w, screens := newMainWindow(a, cfg, src, startTelemetry(ctx, compute.DefaultNVML()), newSettingsService(db), svcs)
 	go screens.settings.Load(ctx)
 	go screens.dash.Run(ctx, ui.DefaultRefreshInterval)
 	go screens.provide.Run(ctx, telemetryInterval)
-	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint}
+	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint, opened: svcs.conn.setWallet}
 	if cfg.Network == LocalNet {
 		opener.dispenser = localnet.New(cfg.LocalNetDir, nil).Dispenser
 	}
 	go opener.open(ctx, nil)
 	trayOK, reason := trayAvailable(ctx)
-	// The provider agent is not wired yet (see newMainWindow): the tray has
-	// no renting toggle, and closing the window quits.
-	tr := installTray(a, w, trayOK, reason, nil, cancel, log)
+	tr := installTray(a, w, trayOK, reason, svcs.provider, cancel, log)
 	go tr.Run(ctx, trayRefreshInterval)
 	go screens.market.Load(ctx)
+	if screens.jobs != nil {
+		go screens.jobs.Run(ctx, ui.DefaultRefreshInterval)
+		go screens.submit.Load(ctx)
+		defer screens.jobs.Close()
+	}
+	// On quit the agent stops serving before the store closes; its running
+	// jobs are recovered at the next start.
+	defer svcs.stopProviding(log)
 
 	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
 	defer stop()
@@ -81,15 +88,29 @@ type mainScreens struct {
 	provide  *ui.Provide
 	settings *ui.Settings
 	market   *ui.Marketplace
+	// jobs and submit are nil without a jobs source.
+	jobs   *ui.Jobs
+	submit *ui.Submit
 }
 
 // newMainWindow builds the main window with the navigation and returns it
-// with the screens whose refresh loops the caller starts.
-// The provider agent is not wired yet: the Provide screen shows live
-// telemetry and says that renting needs the agent.
-func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.TelemetrySource, set ui.SettingsService) (fyne.Window, mainScreens) {
-	s := mainScreens{dash: ui.NewDashboard(src), wallet: ui.NewWallet(), provide: ui.NewProvide(nil, tel),
-		market: ui.NewMarketplace(newMarketplaceSource(cfg))}
+// with the screens whose refresh loops the caller starts. Without a
+// provider service the Provide screen shows live telemetry and says that
+// renting needs the agent; without a jobs source the Jobs tab says it
+// needs the market.
+func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.TelemetrySource, set ui.SettingsService, svcs marketServices) (fyne.Window, mainScreens) {
+	market := svcs.market
+	if market == nil {
+		market = newMarketplaceSource(cfg)
+	}
+	s := mainScreens{dash: ui.NewDashboard(src), wallet: ui.NewWallet(), provide: ui.NewProvide(svcs.provider, tel),
+		market: ui.NewMarketplace(market)}
+	var jobsTab fyne.CanvasObject
+	if svcs.jobs != nil {
+		s.jobs = ui.NewJobs(svcs.jobs, func(title, body string) { a.SendNotification(fyne.NewNotification(title, body)) })
+		s.submit = ui.NewSubmit(market, svcs.submitter, nil)
+		jobsTab = ui.NewJobsTab(s.jobs, s.submit)
+	}
 	info := ui.SettingsInfo{
 		DataDir:  cfg.DataDir,
 		Network:  cfg.Network.String(),
@@ -102,7 +123,7 @@ func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.Telemetry
 	w.SetContent(ui.NewNavigation(ui.Screens{
 		Dashboard: s.dash, Wallet: s.wallet.Content(),
 		Provide: s.provide.Content(), Settings: s.settings.Content(),
-		Marketplace: s.market.Content(),
+		Marketplace: s.market.Content(), Jobs: jobsTab,
 	}))
 	w.Resize(fyne.NewSize(1100, 720))
 	w.SetMaster()

@@ -19,7 +19,7 @@ func TestNewMainWindow(t *testing.T) {
 	a := test.NewTempApp(t)
 	cfg := Config{DataDir: t.TempDir(), Network: TestNet, AlgodURL: "http://node:8080"}
 	src := &statusSource{network: cfg.Network, endpoint: cfg.endpoint(nil)}
-	w, screens := newMainWindow(a, cfg, src, telemetry{s: testSampler(t)}, testSettings(t))
+	w, screens := newMainWindow(a, cfg, src, telemetry{s: testSampler(t)}, testSettings(t), marketServices{})
 	defer w.Close()
 	dash := screens.dash
 
@@ -50,7 +50,7 @@ func TestDashboardOnRealComponents(t *testing.T) {
 	cfg := Config{DataDir: t.TempDir(), Network: LocalNet, AlgodURL: url, AlgodToken: Secret(token)}
 	src := newStatusSource(cfg)
 	defer src.Close()
-	w, screens := newMainWindow(a, cfg, src, telemetry{s: testSampler(t)}, testSettings(t))
+	w, screens := newMainWindow(a, cfg, src, telemetry{s: testSampler(t)}, testSettings(t), marketServices{})
 	defer w.Close()
 	dash := screens.dash
 	w.Resize(fyne.NewSize(1100, 720))

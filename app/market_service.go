@@ -21,6 +21,7 @@ import (
 	"github.com/kinetic-compute/kinetic/contracts/localnet"
 	"github.com/kinetic-compute/kinetic/market/consumer"
 	"github.com/kinetic-compute/kinetic/market/provider"
+	"github.com/kinetic-compute/kinetic/ui"
 	"github.com/kinetic-compute/kinetic/wallet"
 )
 
@@ -210,4 +211,37 @@ func (m *marketConn) open(ctx context.Context) (*marketEnv, error) {
 	}
 	m.mu.Unlock()
 	return env, nil
+}
+
+// marketServices are the market's services for the window; a nil one
+// leaves its screen saying what it needs.
+type marketServices struct {
+	conn      *marketConn
+	market    *marketplaceSource
+	provider  ui.ProviderService
+	jobs      ui.JobSource
+	submitter ui.JobSubmitter
+	// stop ends renting on quit; nil when there is no provider service.
+	stop func(ctx context.Context) error
+}
+
+// newMarketServices builds the window's market services over its store;
+// ctx is the app's context.
+func newMarketServices(ctx context.Context, cfg Config, db *bbolt.DB, log *slog.Logger) marketServices {
+	conn := newMarketConn(cfg, db)
+	market := newMarketplaceSource(cfg)
+	prov := newProviderService(ctx, conn, market, provider.DefaultListen, log)
+	return marketServices{conn: conn, market: market, provider: prov, stop: prov.shutdown}
+}
+
+// stopProviding stops the agent serving at quit, if it does.
+func (m marketServices) stopProviding(log *slog.Logger) {
+	if m.stop == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := m.stop(ctx); err != nil {
+		log.Warn("stop renting at quit", "err", err)
+	}
 }
