@@ -231,7 +231,8 @@ func newMarketServices(ctx context.Context, cfg Config, db *bbolt.DB, log *slog.
 	conn := newMarketConn(cfg, db)
 	market := newMarketplaceSource(cfg)
 	prov := newProviderService(ctx, conn, market, provider.DefaultListen, log)
-	return marketServices{conn: conn, market: market, provider: prov, stop: prov.shutdown}
+	jobs := newJobsSource(conn)
+	return marketServices{conn: conn, market: market, provider: prov, jobs: jobs, submitter: jobs, stop: prov.shutdown}
 }
 
 // stopProviding stops the agent serving at quit, if it does.

@@ -1,0 +1,405 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/algorand/go-algorand-sdk/v2/types"
+
+	"github.com/kinetic-compute/kinetic/compute"
+	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/market/consumer"
+	"github.com/kinetic-compute/kinetic/market/provider"
+	"github.com/kinetic-compute/kinetic/market/sse"
+	"github.com/kinetic-compute/kinetic/proof"
+	"github.com/kinetic-compute/kinetic/ui"
+	"github.com/kinetic-compute/kinetic/wallet"
+)
+
+// Consumer job states as the consumer's job records name them.
+const (
+	consumerPaid     = "paid"
+	consumerReleased = "released"
+	consumerDisputed = "disputed"
+	consumerRefunded = "refunded"
+)
+
+// jobsSource is the Submit job and Jobs tabs over market/consumer (the
+// jobs this account paid for, from the consumer's job records and their
+// escrow boxes) and the provider agent's store (the jobs this machine
+// ran).
+type jobsSource struct {
+	conn *marketConn
+}
+
+// newJobsSource returns the source over conn.
+func newJobsSource(conn *marketConn) *jobsSource { return &jobsSource{conn: conn} }
+
+// agent is the consumer agent of the active account.
+func (s *jobsSource) agent(ctx context.Context) (*marketEnv, *consumer.Client, error) {
+	env, err := s.conn.open(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return env, newConsumerAgent(env), nil
+}
+
+// Submit implements ui.JobSubmitter: it pays the chosen provider's offer,
+// or the best discovered provider's, and records the job.
+func (s *jobsSource) Submit(ctx context.Context, req ui.JobRequest) (ui.JobID, error) {
+	env, c, err := s.agent(ctx)
+	if err != nil {
+		return ui.JobID{}, fmt.Errorf("submit: %w", err)
+	}
+	spec := compute.Spec{Version: compute.SpecVersion, Image: req.Image, Command: req.Command, Env: req.Env,
+		GPUs: req.GPUs, MinVRAMMB: req.MinVRAMMB, CPUs: req.CPUs, MemoryMB: req.MemoryMB, MaxSeconds: req.MaxSeconds,
+		Network: compute.NetworkNone, Outputs: "/output"}
+	if req.Egress {
+		spec.Network = compute.NetworkEgress
+	}
+	if err := spec.Validate(); err != nil {
+		return ui.JobID{}, fmt.Errorf("submit: %w", err)
+	}
+	var job consumer.Job
+	if req.Provider != "" {
+		addr, err := types.DecodeAddress(req.Provider)
+		if err != nil {
+			return ui.JobID{}, fmt.Errorf("submit: provider %q: %w", req.Provider, err)
+		}
+		p, err := env.chain.Provider(ctx, addr)
+		if err != nil {
+			return ui.JobID{}, fmt.Errorf("submit: provider %s: %w", addr, err)
+		}
+		job, err = c.Submit(ctx, p.Endpoint, spec, consumer.Terms{Provider: addr})
+		if err != nil {
+			return ui.JobID{}, fmt.Errorf("submit: %w", err)
+		}
+	} else {
+		l, err := consumer.Discover(ctx, env.algod, env.chain.Apps().Registry)
+		if err != nil {
+			return ui.JobID{}, fmt.Errorf("submit: discover providers: %w", err)
+		}
+		block, err := consumer.Blocklist(env.db)
+		if err != nil {
+			return ui.JobID{}, fmt.Errorf("submit: %w", err)
+		}
+		block[env.signer.Address()] = true // never ourselves
+		best := consumer.Select(l, consumer.Filter{MinGPUs: uint64(req.GPUs), MinVRAMMB: req.MinVRAMMB, Exclude: block})
+		if len(best) == 0 {
+			return ui.JobID{}, errors.New("submit: no available provider matches the job")
+		}
+		if job, err = c.SubmitFirst(ctx, best, spec, consumer.Terms{}); err != nil {
+			return ui.JobID{}, fmt.Errorf("submit: %w", err)
+		}
+	}
+	if err := consumer.SaveJob(env.db, consumer.JobRecord{Job: job, State: consumerPaid}); err != nil {
+		return job.ID, fmt.Errorf("submit: job %s is paid but not recorded: %w", job.ID, err)
+	}
+	return job.ID, nil
+}
+
+// Budget implements ui.JobSubmitter: what the per-job and daily caps
+// still allow, or the account's spendable balance when no cap is set.
+func (s *jobsSource) Budget(ctx context.Context) (uint64, error) {
+	env, err := s.conn.open(ctx)
+	if err != nil {
+		return 0, err
+	}
+	u, err := wallet.NewBudget(env.db, nil).Usage(ctx, wallet.JobID{})
+	if err != nil {
+		return 0, err
+	}
+	b, err := (&wallet.Chain{Client: env.algod}).Balance(ctx, env.signer.Address().String())
+	if err != nil {
+		return 0, fmt.Errorf("balance: %w", err)
+	}
+	left := b.Spendable
+	if u.Limits.PerJob > 0 {
+		left = min(left, u.Limits.PerJob)
+	}
+	if u.Limits.Daily > 0 {
+		used := u.DaySpent + u.DayReserved
+		left = min(left, u.Limits.Daily-min(used, u.Limits.Daily))
+	}
+	return left, nil
+}
+
+// Jobs implements ui.JobSource: this account's paid jobs, then the jobs
+// this machine's provider agent recorded.
+func (s *jobsSource) Jobs(ctx context.Context) ([]ui.JobSummary, error) {
+	env, err := s.conn.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	recs, err := consumer.ListJobs(env.db)
+	if err != nil {
+		return nil, fmt.Errorf("consumer jobs: %w", err)
+	}
+	var out []ui.JobSummary
+	for _, r := range recs {
+		sum, _, err := s.consumerSummary(ctx, env, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sum)
+	}
+	pj, err := provider.ListJobs(env.db)
+	if err != nil {
+		return nil, fmt.Errorf("provider jobs: %w", err)
+	}
+	for _, j := range pj {
+		out = append(out, ui.JobSummary{ID: j.ID, Role: ui.RoleProvider, State: providerState(j.State), Peer: j.Consumer})
+	}
+	return out, nil
+}
+
+// consumerSummary is a consumer job's row with its escrow box, when the
+// box still exists.
+func (s *jobsSource) consumerSummary(ctx context.Context, env *marketEnv, r consumer.JobRecord) (ui.JobSummary, *contracts.Job, error) {
+	sum := ui.JobSummary{ID: r.Job.ID, Role: ui.RoleConsumer, Peer: r.Job.Provider.String(), Locked: r.Job.Amount}
+	box, err := env.chain.Job(ctx, r.Job.ID)
+	switch {
+	case errors.Is(err, contracts.ErrNotFound):
+		sum.State = settledState(r.State)
+		return sum, nil, nil
+	case err != nil:
+		return sum, nil, fmt.Errorf("escrow of job %s: %w", r.Job.ID, err)
+	}
+	sum.Locked, sum.Rate = box.Locked, box.RatePerHour
+	if box.CreatedTime > 0 {
+		sum.Created = time.Unix(int64(box.CreatedTime), 0)
+		sum.FundsUntil = sum.Created.Add(time.Duration(box.MaxSeconds) * time.Second)
+	}
+	sum.State = ui.JobRunning
+	if box.Status == contracts.JobSubmitted {
+		sum.State = ui.JobSubmitted
+		sum.FundsUntil = time.Time{}
+	}
+	return sum, &box, nil
+}
+
+// settledState names a consumer job whose escrow box is gone: what this
+// account did to it, or a claim by the provider after the dispute window.
+func settledState(recorded string) ui.JobState {
+	switch recorded {
+	case consumerReleased:
+		return ui.JobReleased
+	case consumerDisputed:
+		return ui.JobDisputed
+	case consumerRefunded:
+		return ui.JobRefunded
+	}
+	return ui.JobClaimed
+}
+
+// providerState names a provider job's recorded state.
+func providerState(s string) ui.JobState {
+	switch s {
+	case "locking":
+		return ui.JobPending
+	case "paid", "running":
+		return ui.JobRunning
+	case "submitted":
+		return ui.JobSubmitted
+	case "settled":
+		return ui.JobReleased
+	}
+	return ui.JobFailed
+}
+
+// record finds id among this account's paid jobs.
+func record(env *marketEnv, id ui.JobID) (consumer.JobRecord, bool, error) {
+	recs, err := consumer.ListJobs(env.db)
+	if err != nil {
+		return consumer.JobRecord{}, false, err
+	}
+	for _, r := range recs {
+		if r.Job.ID == id {
+			return r, true, nil
+		}
+	}
+	return consumer.JobRecord{}, false, nil
+}
+
+// Job implements ui.JobSource.
+func (s *jobsSource) Job(ctx context.Context, id ui.JobID) (ui.JobDetail, error) {
+	env, c, err := s.agent(ctx)
+	if err != nil {
+		return ui.JobDetail{}, err
+	}
+	r, ok, err := record(env, id)
+	if err != nil {
+		return ui.JobDetail{}, err
+	}
+	if !ok {
+		return s.providerJob(env, id)
+	}
+	sum, box, err := s.consumerSummary(ctx, env, r)
+	if err != nil {
+		return ui.JobDetail{}, err
+	}
+	d := ui.JobDetail{JobSummary: sum, Txns: []ui.ChainTx{{What: "escrow lock", TxID: r.Job.Payment, Round: r.Job.Round}}}
+	if box == nil || box.Status != contracts.JobSubmitted {
+		if chain, err := c.Proof(ctx, r.Job); err == nil {
+			d.Proof = proofSteps(chain, ui.ProofPending, "")
+		}
+		return d, nil
+	}
+	d.Progress, d.OutputReady, d.CanRelease, d.CanDispute = 1, true, true, true
+	v, err := c.Verify(ctx, r.Job)
+	if err != nil {
+		if chain, perr := c.Proof(ctx, r.Job); perr == nil {
+			d.Proof = proofSteps(chain, ui.ProofFailed, err.Error())
+		}
+		return d, nil
+	}
+	d.Proof = proofSteps(v.Proof, ui.ProofVerified, "")
+	return d, nil
+}
+
+// providerJob is the detail of a job this machine ran.
+func (s *jobsSource) providerJob(env *marketEnv, id ui.JobID) (ui.JobDetail, error) {
+	pj, err := provider.ListJobs(env.db)
+	if err != nil {
+		return ui.JobDetail{}, fmt.Errorf("provider jobs: %w", err)
+	}
+	for _, j := range pj {
+		if j.ID != id {
+			continue
+		}
+		d := ui.JobDetail{JobSummary: ui.JobSummary{ID: j.ID, Role: ui.RoleProvider, State: providerState(j.State), Peer: j.Consumer}}
+		if j.ResultTxID != "" {
+			d.Txns = append(d.Txns, ui.ChainTx{What: "result anchored", TxID: j.ResultTxID})
+		}
+		if j.SettleTxID != "" {
+			d.Txns = append(d.Txns, ui.ChainTx{What: "settlement", TxID: j.SettleTxID})
+		}
+		return d, nil
+	}
+	return ui.JobDetail{}, fmt.Errorf("job %s is not known here", id)
+}
+
+// proofSteps draws a chain's steps, each with mark.
+func proofSteps(c *proof.Chain, mark ui.ProofMark, reason string) []ui.ProofStep {
+	out := make([]ui.ProofStep, 0, len(c.Steps))
+	for _, st := range c.Steps {
+		out = append(out, ui.ProofStep{Index: st.Index, Kind: string(st.Kind), Hash: st.Hash.String(), At: st.At, Mark: mark, Reason: reason})
+	}
+	return out
+}
+
+// consumerJob is this account's paid job id.
+func (s *jobsSource) consumerJob(ctx context.Context, id ui.JobID) (*marketEnv, *consumer.Client, consumer.JobRecord, error) {
+	env, c, err := s.agent(ctx)
+	if err != nil {
+		return nil, nil, consumer.JobRecord{}, err
+	}
+	r, ok, err := record(env, id)
+	if err != nil {
+		return nil, nil, r, err
+	}
+	if !ok {
+		return nil, nil, r, fmt.Errorf("job %s was not paid from this account", id)
+	}
+	return env, c, r, nil
+}
+
+// Follow implements ui.JobSource with the provider's event stream.
+func (s *jobsSource) Follow(ctx context.Context, id ui.JobID, fn func(ui.JobEvent)) error {
+	_, c, r, err := s.consumerJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, err = c.Events(ctx, r.Job, 0, func(ev sse.Event) error {
+		fn(jobEvent(ev))
+		return nil
+	})
+	return err
+}
+
+// jobEvent converts a provider event for the Jobs screen.
+func jobEvent(ev sse.Event) ui.JobEvent {
+	switch ev.Type {
+	case "log":
+		var l struct{ Data string }
+		_ = json.Unmarshal(ev.Data, &l)
+		return ui.JobEvent{Log: l.Data}
+	case "proof":
+		var st proof.SignedStep
+		if err := json.Unmarshal(ev.Data, &st); err == nil {
+			return ui.JobEvent{Step: &ui.ProofStep{Index: st.Index, Kind: string(st.Kind), Hash: st.Hash.String(), At: st.At},
+				Progress: float64(st.Index) / 9}
+		}
+	case sse.EndType:
+		var end struct{ State string }
+		_ = json.Unmarshal(ev.Data, &end)
+		if end.State == "submitted" {
+			return ui.JobEvent{State: ui.JobSubmitted, Progress: 1}
+		}
+		return ui.JobEvent{State: ui.JobFailed}
+	}
+	return ui.JobEvent{Log: ev.Type + " " + string(ev.Data)}
+}
+
+// Release implements ui.JobSource: the result is verified first, and the
+// provider is paid only when it checks out.
+func (s *jobsSource) Release(ctx context.Context, id ui.JobID) error {
+	env, c, r, err := s.consumerJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Verify(ctx, r.Job); err != nil {
+		return fmt.Errorf("release: the result does not verify, dispute it instead: %w", err)
+	}
+	if _, err := c.Release(ctx, r.Job); err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	return consumer.SaveJob(env.db, consumer.JobRecord{Job: r.Job, State: consumerReleased})
+}
+
+// Dispute implements ui.JobSource.
+func (s *jobsSource) Dispute(ctx context.Context, id ui.JobID) error {
+	env, c, r, err := s.consumerJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Dispute(ctx, r.Job); err != nil {
+		return fmt.Errorf("dispute: %w", err)
+	}
+	return consumer.SaveJob(env.db, consumer.JobRecord{Job: r.Job, State: consumerDisputed})
+}
+
+// TopUp implements ui.JobSource.
+func (s *jobsSource) TopUp(ctx context.Context, id ui.JobID, microAlgo uint64) error {
+	_, c, r, err := s.consumerJob(ctx, id)
+	if err != nil {
+		return err
+	}
+	if _, err := c.TopUp(ctx, r.Job, microAlgo); err != nil {
+		return fmt.Errorf("top up: %w", err)
+	}
+	return nil
+}
+
+// Download implements ui.JobSource: the output tar, as downloaded.
+func (s *jobsSource) Download(ctx context.Context, id ui.JobID, dir string) (string, error) {
+	_, c, r, err := s.consumerJob(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	tarball, err := c.Result(ctx, r.Job)
+	if err != nil {
+		return "", fmt.Errorf("download: %w", err)
+	}
+	path := filepath.Join(dir, "kinetic-job-"+id.String()[:min(16, len(id.String()))]+"-"+strconv.FormatInt(time.Now().Unix(), 10)+".tar")
+	if err := os.WriteFile(path, tarball, 0o600); err != nil {
+		return "", fmt.Errorf("download: %w", err)
+	}
+	return path, nil
+}
