@@ -78,6 +78,8 @@ type Job struct {
 
 	pmu           sync.Mutex
 	preemptReason string
+	// extended wakes waitExit when ExtendDeadline moved the deadline.
+	extended chan struct{}
 }
 
 func (j *Job) preempt(reason string) {
@@ -101,9 +103,18 @@ func (j *Job) ID() JobID { return j.rec.ID }
 // ContainerID returns the job's container id.
 func (j *Job) ContainerID() string { return j.rec.ContainerID }
 
-// Deadline is the start time plus spec.MaxSeconds.
+// Deadline is the start time plus the job's limit: spec.MaxSeconds, or
+// the longer limit ExtendDeadline recorded.
 func (j *Job) Deadline() time.Time {
-	return j.rec.Started.Add(time.Duration(j.rec.Spec.MaxSeconds) * time.Second)
+	j.pmu.Lock()
+	defer j.pmu.Unlock()
+	return j.rec.Started.Add(time.Duration(j.rec.Limit()) * time.Second)
+}
+
+func (j *Job) limit() int64 {
+	j.pmu.Lock()
+	defer j.pmu.Unlock()
+	return j.rec.Limit()
 }
 
 func (j *Job) emit(ev Event) {
@@ -198,6 +209,10 @@ func (j *Job) waitExit(ctx context.Context) (Result, error) {
 			exited = true
 		case err := <-errC:
 			return Result{}, fmt.Errorf("wait for container: %w", err)
+		case <-j.extended:
+			if !res.TimedOut {
+				timer.Reset(time.Until(j.Deadline()))
+			}
 		case <-timer.C:
 			res.TimedOut = true
 			e.kill(cid)
@@ -220,9 +235,8 @@ func (j *Job) waitExit(ctx context.Context) (Result, error) {
 	if res.ExitCode == 137 && !res.OOMKilled && !killedByUs {
 		res.OOMKilled = e.oomEventSeen(waitCtx, cid, j.rec.Started)
 	}
-	res.Started = parseDockerTime(st.StartedAt, j.rec.Started)
-	res.Finished = parseDockerTime(st.FinishedAt, e.opts.Now())
-	res.BilledSeconds = billedSeconds(res.Finished.Sub(res.Started), j.rec.Spec.MaxSeconds, res.TimedOut)
+	res.Started, res.Finished = runSpan(st.StartedAt, st.FinishedAt, j.rec.Started, e.opts.Now())
+	res.BilledSeconds = billedSeconds(res.Finished.Sub(res.Started), j.limit(), res.TimedOut)
 	return res, nil
 }
 
@@ -241,6 +255,29 @@ func billedSeconds(d time.Duration, maxSeconds int64, timedOut bool) int64 {
 	}
 	s := int64(math.Ceil(d.Seconds()))
 	return max(0, min(s, maxSeconds))
+}
+
+// runSpan is the run's start and end: Docker's State.StartedAt and
+// FinishedAt when both parse, since they come from one clock (the
+// daemon's). When one is missing it falls back to the engine's own
+// record (started, the time the start was recorded; now), and a span
+// mixing the two clocks never ends before it starts: the end is moved up
+// to the start (zero seconds) rather than reported negative.
+func runSpan(startedAt, finishedAt string, started, now time.Time) (time.Time, time.Time) {
+	s := parseDockerTime(startedAt, time.Time{})
+	f := parseDockerTime(finishedAt, time.Time{})
+	if s.IsZero() || f.IsZero() {
+		if s.IsZero() {
+			s = started
+		}
+		if f.IsZero() {
+			f = now
+		}
+	}
+	if f.Before(s) {
+		f = s
+	}
+	return s, f
 }
 
 func parseDockerTime(s string, fallback time.Time) time.Time {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
@@ -45,14 +44,19 @@ type Reaped struct {
 // ReapOption adjusts ReapExpired.
 type ReapOption func(*reapConfig)
 
-type reapConfig struct{ maxAge time.Duration }
+type reapConfig struct {
+	maxAge    time.Duration
+	deadlines map[string]time.Time
+}
 
 // ReapMaxAge replaces DefaultReapMaxAge.
 func ReapMaxAge(d time.Duration) ReapOption { return func(c *reapConfig) { c.maxAge = d } }
 
 // ReapExpired kills and removes, with their volumes, the job containers
 // (label LabelJob, whichever instance or database made them) that must not
-// be running any more at now: those still running past their LabelDeadline,
+// be running any more at now: those still running past their LabelDeadline
+// (or the later deadline ReapDeadlines gives, for a job ExtendDeadline
+// extended),
 // those that exited after it (killed or overran: their result is void), and
 // those without a readable deadline, or exited in time but never collected,
 // that were created more than the max age ago. A container that exited
@@ -73,7 +77,7 @@ func ReapExpired(ctx context.Context, cli client.APIClient, now time.Time, opts 
 	var errs []error
 	for _, c := range list {
 		r := Reaped{ContainerID: c.ID, Job: c.Labels[LabelJob], Instance: c.Labels[LabelInstance]}
-		r.Reason = reapReason(ctx, cli, c, now, cfg.maxAge, &r.Deadline)
+		r.Reason = reapReason(ctx, cli, c, now, &cfg, &r.Deadline)
 		if r.Reason == "" {
 			continue
 		}
@@ -89,16 +93,17 @@ func ReapExpired(ctx context.Context, cli client.APIClient, now time.Time, opts 
 
 // reapReason returns why container c must go, or "" to keep it; it sets
 // *deadline from the label.
-func reapReason(ctx context.Context, cli client.APIClient, c container.Summary, now time.Time, maxAge time.Duration, deadline *time.Time) string {
+func reapReason(ctx context.Context, cli client.APIClient, c container.Summary, now time.Time, cfg *reapConfig, deadline *time.Time) string {
+	maxAge := cfg.maxAge
 	created := time.Unix(c.Created, 0)
-	secs, err := strconv.ParseInt(c.Labels[LabelDeadline], 10, 64)
+	d, err := cfg.labelDeadline(c.ID, c.Labels[LabelDeadline])
 	if err != nil {
 		if age := now.Sub(created); age > maxAge {
 			return fmt.Sprintf("no deadline label and created %s ago, more than %s", age.Round(time.Second), maxAge)
 		}
 		return ""
 	}
-	*deadline = time.Unix(secs, 0)
+	*deadline = d
 	if !now.After(*deadline) {
 		return ""
 	}

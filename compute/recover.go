@@ -120,7 +120,7 @@ func (e *Engine) Resume(ctx context.Context, id JobID, opts RunOptions) (*Job, e
 		e.fail(id, "container vanished: "+err.Error())
 		return nil, fmt.Errorf("resume job %s: %w", id, err)
 	}
-	job := &Job{e: e, rec: rec, onEvent: opts.OnEvent}
+	job := &Job{e: e, rec: rec, onEvent: opts.OnEvent, extended: make(chan struct{}, 1)}
 	e.track(job)
 	return job, nil
 }

@@ -181,7 +181,7 @@ func (e *Engine) Start(ctx context.Context, id JobID, spec Spec, opts RunOptions
 	if err := e.requireSeccomp(ctx); err != nil {
 		return nil, err
 	}
-	job := &Job{e: e, rec: JobRecord{ID: id}, onEvent: opts.OnEvent}
+	job := &Job{e: e, rec: JobRecord{ID: id}, onEvent: opts.OnEvent, extended: make(chan struct{}, 1)}
 	stored, envNames := withoutEnv(spec)
 	img, pull, err := e.admitImage(ctx, job, spec)
 	if err != nil {

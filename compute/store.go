@@ -58,6 +58,9 @@ type JobRecord struct {
 	GPUUUIDs    []string  `json:"gpuUuids,omitempty"`
 	Created     time.Time `json:"created"`
 	Started     time.Time `json:"started,omitzero"`
+	// MaxSeconds, when above Spec.MaxSeconds, is the longer run limit
+	// that ExtendDeadline recorded (the provider's escrow was topped up).
+	MaxSeconds int64 `json:"maxSeconds,omitempty"`
 	// Reason explains a failure, or how recovery handled the job.
 	Reason string  `json:"reason,omitempty"`
 	Result *Result `json:"result,omitempty"`
@@ -65,6 +68,10 @@ type JobRecord struct {
 	// from the provider's allow-list without a pull.
 	Pull *ImagePull `json:"pull,omitempty"`
 }
+
+// Limit is the job's run limit in seconds: Spec.MaxSeconds, or the
+// longer MaxSeconds that ExtendDeadline recorded.
+func (r JobRecord) Limit() int64 { return max(r.Spec.MaxSeconds, r.MaxSeconds) }
 
 // ErrJobNotFound is returned by JobStore.Get for an unknown id.
 var ErrJobNotFound = errors.New("job not found")
