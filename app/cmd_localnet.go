@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 
 	"github.com/kinetic-compute/kinetic/contracts/localnet"
 )
@@ -76,7 +77,13 @@ func (r runner) runLocalNet(ctx context.Context, cfg Config, args []string) erro
 		return nil
 	}
 	if args[0] == "up" || args[0] == "reset" {
-		d, err := r.apps.Ensure(ctx, cfg.LocalNetDir)
+		apps := r.apps
+		if ra, ok := apps.(realLocalNetApps); ok && ra.log == nil {
+			// A redeploy after an upgrade (program hash changed) says so.
+			ra.log = slog.New(slog.NewTextHandler(r.stderr, nil))
+			apps = ra
+		}
+		d, err := apps.Ensure(ctx, cfg.LocalNetDir)
 		if err != nil {
 			return fmt.Errorf("localnet %s: %w", args[0], err)
 		}
