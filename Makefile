@@ -2,7 +2,11 @@
 # a fresh Debian machine (as root they install system packages themselves).
 SHELL := /bin/bash
 GO ?= go
-export GOFLAGS ?= -mod=mod
+# Builds never rewrite go.mod or go.sum (the go command's default,
+# -mod=readonly): a dependency added without `go get` fails the build, and
+# `make modcheck` fails when go.mod/go.sum are not exactly what `go mod tidy`
+# would write. A -mod setting in the caller's GOFLAGS is overridden.
+export GOFLAGS := $(strip $(filter-out -mod=%,$(GOFLAGS)) -mod=readonly)
 CACHE ?= $(or $(KINETIC_CACHE),$(HOME)/.cache/kinetic)
 STATICCHECK_VERSION := v0.7.0
 STATICCHECK := $(CACHE)/tools/staticcheck-$(STATICCHECK_VERSION)
@@ -23,7 +27,7 @@ FUZZ_TARGETS += ./contracts/:FuzzDecodeProvider
 FUZZ_TARGETS += ./contracts/:FuzzDecodeReputation
 FUZZ_TARGETS += ./contracts/:FuzzDecodeJob
 
-.PHONY: run test build deps docker localnet localnet-down lint vet staticcheck unit fuzz bench clean
+.PHONY: run test build modcheck windows deps docker localnet localnet-down lint vet staticcheck unit fuzz bench clean
 
 ## run: install packages (root), build, bring LocalNet up, open the app
 run: deps build docker
@@ -31,10 +35,18 @@ run: deps build docker
 	$(BIN)
 
 ## test: every real component started, then vet, staticcheck, race tests, fuzz
-test: deps build docker localnet lint unit fuzz
+test: deps build modcheck windows docker localnet lint unit fuzz
 
 build:
 	$(GO) build -o $(BIN) .
+
+## modcheck: go.mod and go.sum are tidy and complete (run after the build)
+modcheck: build
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run 'go mod tidy' and commit the result" >&2; exit 1; }
+
+## windows: every package builds for windows/amd64 (the app with cgo, mingw-w64)
+windows: deps
+	GO=$(GO) bash scripts/cross-windows.sh
 
 deps:
 	@bash scripts/deps.sh
