@@ -54,7 +54,8 @@ type providerService struct {
 	root context.Context
 	now  func() time.Time
 
-	mu      sync.Mutex // serialises Start and Stop and guards the fields below
+	op      sync.Mutex // serialises Start and Stop
+	mu      sync.Mutex // guards the fields below; never held across a network call
 	serving *servingAgent
 	checked time.Time // when cached was computed
 	cached  []ui.NoJobsReason
@@ -66,7 +67,19 @@ type servingAgent struct {
 	env    *marketEnv
 	agent  *providerAgent
 	cancel context.CancelFunc
-	done   chan error
+	// stopped closes when the agent stops serving; err is then why.
+	stopped chan struct{}
+	err     error
+}
+
+// ended reports whether the agent stopped serving.
+func (a *servingAgent) ended() bool {
+	select {
+	case <-a.stopped:
+		return true
+	default:
+		return false
+	}
 }
 
 // newProviderService returns the service; root is the app's context, which
@@ -80,9 +93,12 @@ func newProviderService(root context.Context, conn *marketConn, market *marketpl
 
 // Start implements ui.ProviderService.
 func (s *providerService) Start(ctx context.Context) error {
+	s.op.Lock()
+	defer s.op.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.serving != nil {
+	serving := s.serving != nil
+	s.mu.Unlock()
+	if serving {
 		return nil
 	}
 	env, err := s.conn.open(ctx)
@@ -138,9 +154,12 @@ func (s *providerService) Start(ctx context.Context) error {
 	}
 	s.log.Info("provider recovered", "reattached", len(rec.Reattached), "requeued", len(rec.Requeued), "failed", len(rec.Failed),
 		"reaped", agent.reaped)
-	done := make(chan error, 1)
-	go func() { done <- agent.srv.ListenAndServe(serveCtx, s.listen) }()
-	if err := waitServing(ctx, "http://"+s.listen, addr.String(), done); err != nil {
+	sv := &servingAgent{env: env, agent: agent, cancel: cancel, stopped: make(chan struct{})}
+	go func() {
+		sv.err = agent.srv.ListenAndServe(serveCtx, s.listen)
+		close(sv.stopped)
+	}()
+	if err := waitServing(ctx, "http://"+s.listen, addr.String(), sv); err != nil {
 		return fail(err)
 	}
 	if !p.Available {
@@ -149,19 +168,22 @@ func (s *providerService) Start(ctx context.Context) error {
 		}
 	}
 	go heartbeatLoop(serveCtx, env, guiHeartbeat, s.log)
-	s.serving = &servingAgent{env: env, agent: agent, cancel: cancel, done: done}
+	s.mu.Lock()
+	s.serving = sv
 	s.checked = time.Time{}
+	s.mu.Unlock()
 	s.log.Info("renting", "provider", addr, "listen", s.listen, "price", p.PricePerHour)
 	return nil
 }
 
 // waitServing waits until the agent answers a signed GET /v1/info, or
 // fails with the error that ended it.
-func waitServing(ctx context.Context, endpoint, addr string, done <-chan error) error {
+func waitServing(ctx context.Context, endpoint, addr string, sv *servingAgent) error {
 	checked := make(chan error, 1)
 	go func() { checked <- checkInfo(ctx, endpoint, addr) }()
 	select {
-	case err := <-done:
+	case <-sv.stopped:
+		err := sv.err
 		if err == nil {
 			err = errors.New("the agent stopped at once")
 		}
@@ -173,9 +195,11 @@ func waitServing(ctx context.Context, endpoint, addr string, done <-chan error) 
 
 // Stop implements ui.ProviderService.
 func (s *providerService) Stop(ctx context.Context) error {
+	s.op.Lock()
+	defer s.op.Unlock()
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	sv := s.serving
+	s.mu.Unlock()
 	var errs []error
 	env := (*marketEnv)(nil)
 	if sv != nil {
@@ -197,18 +221,22 @@ func (s *providerService) Stop(ctx context.Context) error {
 	if sv != nil {
 		sv.cancel()
 		select {
-		case err := <-sv.done:
-			if err != nil {
-				errs = append(errs, err)
+		case <-sv.stopped:
+			if sv.err != nil {
+				errs = append(errs, sv.err)
 			}
 		case <-ctx.Done():
 			errs = append(errs, fmt.Errorf("agent shutdown: %w", ctx.Err()))
 		}
 		sv.agent.Close()
+		s.mu.Lock()
 		s.serving = nil
+		s.mu.Unlock()
 		s.log.Info("stopped renting; unfinished jobs are recovered at the next start")
 	}
+	s.mu.Lock()
 	s.checked = time.Time{}
+	s.mu.Unlock()
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("stop renting: %w", err)
 	}
@@ -219,6 +247,13 @@ func (s *providerService) Stop(ctx context.Context) error {
 func (s *providerService) Status(ctx context.Context) (ui.ProviderStatus, error) {
 	s.mu.Lock()
 	sv := s.serving
+	if sv != nil && sv.ended() {
+		s.serving = nil // it stopped on its own: say so once
+		s.mu.Unlock()
+		sv.cancel()
+		sv.agent.Close()
+		return ui.ProviderStatus{}, fmt.Errorf("the provider agent stopped: %v", sv.err)
+	}
 	s.mu.Unlock()
 	var st ui.ProviderStatus
 	env, err := s.conn.open(ctx)

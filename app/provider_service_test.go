@@ -51,7 +51,9 @@ func newServiceNode(t *testing.T, ctx context.Context, dep contracts.Deployment,
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = w.Delete(context.Background(), acct.Address, wallet.DeleteOptions{Confirm: true, Force: true}) })
+	t.Cleanup(func() {
+		_ = w.Delete(context.Background(), acct.Address, wallet.DeleteOptions{Confirm: true, Force: true})
+	})
 	testkit.Fund(t, acct.Address, fund)
 	conn := newMarketConn(cfg, db)
 	conn.setWallet(w)
