@@ -84,6 +84,7 @@ fuzz:
 ## bench: performance benchmarks (real LocalNet and Docker where they need them)
 bench: deps build docker localnet
 	bash scripts/with-keyring.sh $(GO) test -run='^$$' -bench=. -benchmem -count=1 -timeout 20m ./...
+	GO=$(GO) bash scripts/startup-bench.sh
 
 clean:
 	rm -rf bin

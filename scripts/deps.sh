@@ -6,7 +6,7 @@
 set -euo pipefail
 PKGS=(gcc pkg-config libgl1-mesa-dev xorg-dev libxkbcommon-dev libwayland-dev
   docker.io busybox-static gnome-keyring dbus dbus-x11 libsecret-tools
-  xvfb imagemagick autoconf automake libtool make
+  xvfb imagemagick xdotool x11-utils autoconf automake libtool make
   gcc-mingw-w64-x86-64 docker-registry miniupnpd-nftables miniupnpc python3 python3-nacl nftables iproute2)
 missing=()
 for p in "${PKGS[@]}"; do
