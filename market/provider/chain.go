@@ -28,6 +28,9 @@ type Chain interface {
 	Job(ctx context.Context, id jobid.ID) (contracts.Job, error)
 	SubmitResult(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID, proof, output contracts.Hash, seconds uint64) (contracts.Result, error)
 	Claim(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID) (contracts.Result, error)
+	// Settlement finds the confirmed transaction, in rounds from to to,
+	// that logged job id's JobSettled event.
+	Settlement(ctx context.Context, id jobid.ID, from, to uint64) (Settlement, bool, error)
 }
 
 // AlgodChain is Chain over a contracts.Client.

@@ -16,7 +16,7 @@ import (
 const stateLocking = "locking"
 
 // step appends one proof step to job id's chain, persists the chain and
-// announces the step on the job's event stream.
+// announces the step on the job's event stream while it is open.
 func (s *Server) step(ctx context.Context, id compute.JobID, kind proof.StepKind, body any, at time.Time) error {
 	s.pmu.Lock()
 	defer s.pmu.Unlock()
@@ -51,8 +51,12 @@ func (s *Server) step(ctx context.Context, id compute.JobID, kind proof.StepKind
 	if _, err := s.store.update(id, func(r *jobRecord) { r.Proof = raw }); err != nil {
 		return err
 	}
-	_, err = s.events.Append(id, "proof", st)
-	return err
+	// The step is durable now; a stream closed at the job's end (step 9
+	// comes after it) only means nobody is told live.
+	if _, err := s.events.Append(id, "proof", st); err != nil {
+		s.cfg.Logger.Debug("proof step not streamed", "job", id, "kind", kind, "err", err)
+	}
+	return nil
 }
 
 func (s *Server) enqueue(id compute.JobID) {
@@ -163,9 +167,11 @@ func (s *Server) fail(ctx context.Context, id compute.JobID, reason string) {
 	_, _ = s.events.Close(id, map[string]string{"state": stateFailed, "error": reason})
 }
 
-// watchSettlements drops offers that expired over an hour ago (until then a late payment is told the offer expired) and checks
-// submitted jobs on the chain: a deleted box means the consumer released
-// or disputed; a window that has passed means the provider claims.
+// watchSettlements drops offers that expired over an hour ago (until then
+// a late payment is told the offer expired), extends running jobs whose
+// escrow was topped up, and checks submitted jobs on the chain: a deleted
+// box means the job was settled (its settling transaction is looked up for
+// proof step 9); a window that has passed means the provider claims.
 func (s *Server) watchSettlements(ctx context.Context) {
 	// An offer past its time can no longer be paid.
 	_ = s.store.dropExpiredOffers(s.cfg.Now().Add(-time.Hour))
@@ -178,12 +184,16 @@ func (s *Server) watchSettlements(ctx context.Context) {
 		return
 	}
 	for _, rec := range recs {
+		if rec.State == stateRunning {
+			s.extend(ctx, rec.ID)
+			continue
+		}
 		if rec.State != stateSubmitted {
 			continue
 		}
 		job, err := s.chain.Job(ctx, rec.ID)
 		if errors.Is(err, contracts.ErrNotFound) {
-			_, _ = s.store.update(rec.ID, func(r *jobRecord) { r.State = stateSettled })
+			s.settled(ctx, rec, round)
 			continue
 		}
 		if err != nil || job.Status != contracts.JobSubmitted || round <= job.ResultRound+job.DisputeWindow {

@@ -47,6 +47,7 @@ type Engine interface {
 	Recover(ctx context.Context) (compute.Recovery, error)
 	Resume(ctx context.Context, id compute.JobID, opts compute.RunOptions) (*compute.Job, error)
 	Running() []compute.RunningJob
+	ExtendDeadline(ctx context.Context, id compute.JobID, maxSeconds int64) (time.Time, error)
 }
 
 // Config is the provider's offer and limits. Zero fields take defaults.
