@@ -42,9 +42,10 @@ DISPLAY=$DISP FYNE_SCALE=1 XDG_CONFIG_HOME=$DATA/config bash "$ROOT/scripts/with
   "$1" --data-dir "$2/data" >"$2/app.out" 2>&1 &
   APP=$!
   trap "kill $APP 2>/dev/null || true" EXIT
-  for i in $(seq 600); do
+  # The first GL client on a fresh Xvfb can take a minute to show.
+  for i in $(seq 1800); do
     xwininfo -name Kinetic 2>/dev/null | grep -q IsViewable && break
-    kill -0 "$APP" 2>/dev/null && [ "$i" -lt 600 ] || { echo "no Kinetic window:" >&2; tail -5 "$2/app.out" >&2; exit 1; }
+    kill -0 "$APP" 2>/dev/null && [ "$i" -lt 1800 ] || { echo "no Kinetic window:" >&2; tail -5 "$2/app.out" >&2; exit 1; }
     sleep 0.1
   done
   sleep "$3"

@@ -19,8 +19,9 @@
 #   RSS          VmRSS from /proc/PID/status after 10 s idle past the first
 #                frame (KINETIC_BENCH_IDLE seconds).
 # "Cold" means a new process and, for Kinetic, a new throwaway --data-dir
-# (first-run state); the OS page cache is warm (one discarded start of each
-# program warms it, so the first measured start is not a disk read).
+# (first-run state); the OS page cache is warm. One discarded start of each
+# program comes first: the first GL client on a fresh Xvfb took 9 to 62 s
+# here (software GL set-up), which is the X server's, not the app's, cost.
 # Kinetic uses the running LocalNet (KINETIC_LOCALNET_DIR); it never starts
 # one. Note that each Kinetic start runs its expired-job-container sweep.
 set -euo pipefail
@@ -38,9 +39,9 @@ if [ "${1:-}" = --inner ]; then
     t0=$(now)
     "$@" >"$BASE/$name.out" 2>&1 &
     pid=$!
-    for i in $(seq 3000); do
-      xwininfo -name "$title" 2>/dev/null | grep -q IsViewable && break
-      kill -0 "$pid" 2>/dev/null || { echo "$name exited before its window showed:" >&2; tail -5 "$BASE/$name.out" >&2; return 1; }
+    until xwininfo -name "$title" 2>/dev/null | grep -q IsViewable; do
+      kill -0 "$pid" 2>/dev/null || { echo "$name exited before its window showed:" >&2; grep -v "^\s" "$BASE/$name.out" | head -20 >&2; return 1; }
+      [ $(( $(now) - t0 )) -lt 180000000000 ] || { echo "$name: no window after 180 s" >&2; kill "$pid"; return 1; }
       sleep 0.01
     done
     tmap=$(now)
