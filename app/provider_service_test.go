@@ -2,9 +2,11 @@ package app
 
 import (
 	"context"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -64,6 +66,18 @@ func newServiceNode(t *testing.T, ctx context.Context, dep contracts.Deployment,
 	return &serviceNode{cfg: cfg, conn: conn, addr: addr}
 }
 
+// testLog writes the agent's warnings and errors into the test's log.
+func testLog(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
+}
+
 // freeListen is a loopback address no one listens on.
 func freeListen(t *testing.T) string {
 	t.Helper()
@@ -118,9 +132,17 @@ func TestProviderServiceAndJobsLocalNet(t *testing.T) {
 	prov := newServiceNode(t, ctx, dep, 10_000_000)
 	cons := newServiceNode(t, ctx, dep, 10_000_000)
 	listen := freeListen(t)
-	svc := newProviderService(ctx, prov.conn, newMarketplaceSource(prov.cfg), listen, discardLog())
+	svc := newProviderService(ctx, prov.conn, newMarketplaceSource(prov.cfg), listen, testLog(t))
 	chain, err := contracts.NewClient(testkit.Algod(t), dep.Apps)
 	if err != nil {
+		t.Fatal(err)
+	}
+
+	// A cheaper provider elsewhere on the market.
+	other := testkit.FundedAccount(t, 1_000_000)
+	if _, err := chain.Register(ctx, other.Address, transaction.BasicAccountTransactionSigner{Account: other}, contracts.ProviderInfo{
+		Endpoint: "http://127.0.0.1:1", GPUModel: "none", CPUCores: 4, RAMMB: 4096, PricePerHour: 1_800_000,
+		MinJobSecs: 1, MaxJobSecs: 3600}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -129,7 +151,7 @@ func TestProviderServiceAndJobsLocalNet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Providing || len(st.Reasons) != 1 || st.Reasons[0].Kind != ui.ReasonNotRegistered {
+	if st.Providing || !reasonKinds(st, ui.ReasonNotRegistered) {
 		t.Fatalf("status before start: %+v", st)
 	}
 	if err := svc.Start(ctx); err == nil {
@@ -154,8 +176,8 @@ func TestProviderServiceAndJobsLocalNet(t *testing.T) {
 	if err := checkInfo(ctx, "http://"+listen, prov.addr.String()); err != nil {
 		t.Fatalf("/v1/info after start: %v", err)
 	}
-	if st, err = svc.Status(ctx); err != nil || !st.Providing || len(st.Reasons) != 0 || st.CurrentJob != "" {
-		t.Fatalf("status while renting: %+v, %v", st, err)
+	if st, err = svc.Status(ctx); err != nil || !st.Providing || !reasonKinds(st, ui.ReasonPriceAbove) || st.CurrentJob != "" {
+		t.Fatalf("status while renting above the market's range: %+v, %v", st, err)
 	}
 
 	// (b) A job through the Submit tab's service, to this provider.
@@ -208,7 +230,30 @@ func TestProviderServiceAndJobsLocalNet(t *testing.T) {
 		t.Fatal("the agent still listens after stop")
 	}
 	st, err = svc.Status(ctx)
-	if err != nil || st.Providing || len(st.Reasons) != 1 || st.Reasons[0].Kind != ui.ReasonUnavailable {
+	if err != nil || st.Providing || !reasonKinds(st, ui.ReasonUnavailable, ui.ReasonPriceAbove) {
 		t.Fatalf("status after stop: %+v, %v", st, err)
 	}
+
+	// Renting again recovers and serves on the same store and port.
+	if err := svc.Start(ctx); err != nil {
+		t.Fatalf("second start: %v", err)
+	}
+	if err := checkInfo(ctx, "http://"+listen, prov.addr.String()); err != nil {
+		t.Fatalf("/v1/info after the second start: %v", err)
+	}
+	if err := svc.shutdown(ctx); err != nil {
+		t.Fatalf("shutdown at quit: %v", err)
+	}
+	if p, err = chain.Provider(ctx, prov.addr); err != nil || p.Available {
+		t.Fatalf("registration after shutdown: available %v, %v", p.Available, err)
+	}
+}
+
+// reasonKinds reports whether st's reasons are exactly kinds, in order.
+func reasonKinds(st ui.ProviderStatus, kinds ...ui.ReasonKind) bool {
+	got := make([]ui.ReasonKind, len(st.Reasons))
+	for i, r := range st.Reasons {
+		got[i] = r.Kind
+	}
+	return slices.Equal(got, kinds)
 }
