@@ -31,6 +31,9 @@ type Chain interface {
 	// Settlement finds the confirmed transaction, in rounds from to to,
 	// that logged job id's JobSettled event.
 	Settlement(ctx context.Context, id jobid.ID, from, to uint64) (Settlement, bool, error)
+	// SetAvailable and Heartbeat call the Registry for sender.
+	SetAvailable(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, available bool) (contracts.Result, error)
+	Heartbeat(ctx context.Context, sender types.Address, signer transaction.TransactionSigner) (contracts.Result, error)
 }
 
 // AlgodChain is Chain over a contracts.Client.
