@@ -19,7 +19,9 @@ func TestHeartbeatsAdvance(t *testing.T) {
 	ctx, stop := context.WithCancel(m.ctx)
 	done := make(chan error, 1)
 	var failed []error
-	go func() { done <- m.server.Heartbeats(ctx, 300*time.Millisecond, func(err error) { failed = append(failed, err) }) }()
+	go func() {
+		done <- m.server.Heartbeats(ctx, 300*time.Millisecond, func(err error) { failed = append(failed, err) })
+	}()
 	deadline := time.Now().Add(20 * time.Second)
 	beats := 0
 	last := before.LastHeartbeatRound
