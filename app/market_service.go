@@ -184,14 +184,17 @@ func (m *marketConn) setWallet(w *wallet.Wallet) {
 	m.wallet, m.env = w, nil
 }
 
-// open returns the environment, connecting it unless it is. The
-// environment shares the window's store and wallet: it must not be closed.
+// open returns the environment, connecting it unless it is (or the
+// active account changed since). The environment shares the window's store and wallet: it must not be closed.
 func (m *marketConn) open(ctx context.Context) (*marketEnv, error) {
 	m.mu.Lock()
 	env, w := m.env, m.wallet
 	m.mu.Unlock()
 	if env != nil {
-		return env, nil
+		// The same account is still the active one: keep the connection.
+		if a, err := w.Active(ctx); err == nil && a.Address == env.signer.Address().String() {
+			return env, nil
+		}
 	}
 	if w == nil {
 		return nil, errors.New("the wallet is not open yet (unlock or create it in the Wallet tab)")

@@ -186,7 +186,7 @@ func TestProviderServiceAndJobsLocalNet(t *testing.T) {
 	if err != nil || budget == 0 {
 		t.Fatalf("budget: %d, %v", budget, err)
 	}
-	id, err := jobs.Submit(ctx, ui.JobRequest{Image: testkit.TestImageRef, Command: []string{"sh", "-c", "echo kinetic > /output/hello.txt"},
+	id, err := jobs.Submit(ctx, ui.JobRequest{Image: testkit.TestImageRef, Command: []string{"sh", "-c", "sleep 2; echo kinetic > /output/hello.txt"},
 		CPUs: 0.5, MemoryMB: 64, MaxSeconds: 20, Provider: prov.addr.String()})
 	if err != nil {
 		t.Fatalf("submit: %v", err)
