@@ -38,13 +38,26 @@ type Listing struct {
 // concurrently. Undecodable boxes are skipped.
 func Discover(ctx context.Context, c *algod.Client, registry uint64) (Listing, error) {
 	boxes, round, err := listPaged(ctx, c, registry)
-	paged := err == nil
 	if err != nil {
-		boxes, round, err = listPerBox(ctx, c, registry)
-		if err != nil {
-			return Listing{}, err
-		}
+		return DiscoverPerBox(ctx, c, registry)
 	}
+	return decodeListing(boxes, round, true), nil
+}
+
+// DiscoverPerBox is Discover's fallback on its own: the box names are
+// listed and every box is read concurrently (Paged is false). Discover uses
+// it when the node does not page box values; it reads the same boxes.
+func DiscoverPerBox(ctx context.Context, c *algod.Client, registry uint64) (Listing, error) {
+	boxes, round, err := listPerBox(ctx, c, registry)
+	if err != nil {
+		return Listing{}, err
+	}
+	return decodeListing(boxes, round, false), nil
+}
+
+// decodeListing decodes the provider and reputation boxes of a listing,
+// skipping undecodable ones, sorted by address.
+func decodeListing(boxes map[string]string, round uint64, paged bool) Listing {
 	provs := map[types.Address]*contracts.Provider{}
 	reps := map[types.Address]contracts.Reputation{}
 	for name, value := range boxes {
@@ -73,7 +86,7 @@ func Discover(ctx context.Context, c *algod.Client, registry uint64) (Listing, e
 	sort.Slice(out.Providers, func(i, j int) bool {
 		return strings.Compare(out.Providers[i].Address.String(), out.Providers[j].Address.String()) < 0
 	})
-	return out, nil
+	return out
 }
 
 func listPaged(ctx context.Context, c *algod.Client, app uint64) (map[string]string, uint64, error) {
