@@ -43,7 +43,13 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go screens.settings.Load(ctx)
 	go screens.dash.Run(ctx, ui.DefaultRefreshInterval)
 	go screens.provide.Run(ctx, telemetryInterval)
-	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint, opened: svcs.conn.setWallet}
+	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint,
+		opened: func(wl *wallet.Wallet) {
+			svcs.conn.setWallet(wl)
+			if screens.submit != nil {
+				go screens.submit.Load(ctx) // the budget needs the account
+			}
+		}}
 	if cfg.Network == LocalNet {
 		opener.dispenser = localnet.New(cfg.LocalNetDir, nil).Dispenser
 	}
