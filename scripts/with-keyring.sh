@@ -21,6 +21,14 @@ PASS=$(head -c 18 /dev/urandom | base64)
 rc=0
 dbus-run-session -- bash -c '
   printf %s "$0" | gnome-keyring-daemon --unlock --replace --daemonize --components=secrets >/dev/null
+  # Wait until the daemon owns the Secret Service name: a client that asks
+  # earlier makes D-Bus activate a second daemon, which finds the first
+  # one'"'"'s keyring file half-written and falls back to a password prompt.
+  for _ in $(seq 100); do
+    dbus-send --session --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+      org.freedesktop.DBus.NameHasOwner string:org.freedesktop.secrets 2>/dev/null | grep -q "boolean true" && break
+    sleep 0.05
+  done
   shift 0
   exec "$@"' "$PASS" "$@" || rc=$?
 exit "$rc"
