@@ -214,6 +214,9 @@ func (r runner) selfTest(ctx context.Context, env *marketEnv, o provideOptions) 
 		fmt.Fprintf(r.stdout, "ok   %-10s %s\n", name, ok)
 	}
 	_, err := env.chain.Provider(ctx, env.signer.Address())
+	if errors.Is(err, contracts.ErrNotFound) {
+		err = fmt.Errorf("%s is not registered: run kinetic provide --headless --register --advertise URL --price N", env.signer.Address())
+	}
 	report("registry", err, env.signer.Address().String()+" is registered")
 	cli, err := compute.Connect(ctx)
 	if err != nil {
@@ -249,7 +252,7 @@ func (r runner) selfTest(ctx context.Context, env *marketEnv, o provideOptions) 
 	}
 	if o.image != "" {
 		spec := compute.Spec{Version: compute.SpecVersion, Image: o.image, Command: []string{"sh", "-c", "echo ok > /output/ok"},
-			CPUs: 0.5, MemoryMB: 64, MaxSeconds: 30, Network: compute.NetworkNone}
+			CPUs: 0.5, MemoryMB: 64, MaxSeconds: 30, Network: compute.NetworkNone, Outputs: "/output"}
 		id := compute.JobID{0x5e, 0x1f}
 		res, err := engine.Run(ctx, id, spec, compute.RunOptions{})
 		if err == nil && (res.ExitCode != 0 || res.OutputBytes == 0) {
