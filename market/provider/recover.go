@@ -21,8 +21,9 @@ type Recovered struct {
 
 // Recover reconciles, at start and before Run, every job the provider did
 // not finish: the engine's Recover re-attaches live containers (followed
-// again in the background until ctx ends), paid jobs that never started
-// are queued again, and the rest are checked against their escrow box:
+// again in the background until ctx ends; also those of jobs recorded
+// only as paid, when the agent stopped just after the start), paid jobs
+// that never started are queued again, and the rest are checked against their escrow box:
 // without a box the lock never confirmed, and a job whose container is gone
 // fails cleanly so that its consumer can refund after the deadline.
 // Callers run compute.ReapExpired before it.
@@ -54,12 +55,17 @@ func (s *Server) Recover(ctx context.Context) (Recovered, error) {
 		case !onChain:
 			s.fail(ctx, j.ID, "no open escrow box for the job")
 			out.Failed = append(out.Failed, j.ID)
-		case j.State == stateRunning && resumable[j.ID]:
+		case resumable[j.ID]:
+			// Also a paid job: the agent can stop after the engine started
+			// the container and before it recorded the job running.
 			job, err := s.engine.Resume(ctx, j.ID, compute.RunOptions{OnEvent: s.onEvent(ctx, j.Spec, nil)})
 			if err != nil {
 				s.fail(ctx, j.ID, "resume: "+err.Error())
 				out.Failed = append(out.Failed, j.ID)
 				continue
+			}
+			if _, err := s.store.update(j.ID, func(r *jobRecord) { r.State = stateRunning }); err != nil {
+				return out, err
 			}
 			out.Reattached = append(out.Reattached, j.ID)
 			go func(id compute.JobID) {
