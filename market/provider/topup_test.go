@@ -1,7 +1,9 @@
 package provider_test
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -106,4 +108,40 @@ func stepsOf(ch *proof.Chain) int {
 		return 0
 	}
 	return len(ch.Steps)
+}
+
+// TestKeepFundedWarnsWhenNotAllowed: with automatic top-up off, a runway
+// under the threshold gives warnings naming why, and nothing is sent: the
+// lock and the consumer's balance stay as they were.
+func TestKeepFundedWarnsWhenNotAllowed(t *testing.T) {
+	m := newMarketRun(t, provider.Config{}, false)
+	job, err := m.consumer.Submit(m.ctx, m.url, m.spec("sleep 1"), consumer.Terms{})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	before, err := m.chain.Job(m.ctx, job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bal := m.balance(m.cons.Address())
+	ctx, cancel := context.WithTimeout(m.ctx, time.Second)
+	defer cancel()
+	var warnings []string
+	added, err := m.consumer.KeepFunded(ctx, job, consumer.Funding{Below: 3600, Amount: 10_000, Total: 20_000, Poll: 200 * time.Millisecond,
+		Warn: func(runway uint64, why string) {
+			if runway == 0 || runway > before.MaxSeconds {
+				t.Errorf("warned with runway %d (max %d)", runway, before.MaxSeconds)
+			}
+			warnings = append(warnings, why)
+		}})
+	if !errors.Is(err, context.DeadlineExceeded) || added != 0 {
+		t.Fatalf("KeepFunded: added %d, %v; want 0 and the context's deadline", added, err)
+	}
+	if len(warnings) < 2 || warnings[0] != "automatic top-up is off" {
+		t.Fatalf("warnings %q, want repeated \"automatic top-up is off\"", warnings)
+	}
+	after, err := m.chain.Job(m.ctx, job.ID)
+	if err != nil || after.Locked != before.Locked || after.MaxSeconds != before.MaxSeconds || m.balance(m.cons.Address()) != bal {
+		t.Fatalf("lock %d→%d, max %d→%d, balance %d→%d (%v)", before.Locked, after.Locked, before.MaxSeconds, after.MaxSeconds, bal, m.balance(m.cons.Address()), err)
+	}
 }
