@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -44,12 +43,14 @@ func connectChain(ctx context.Context, cfg Config) (*algod.Client, *contracts.Cl
 	if err != nil {
 		return nil, nil, fmt.Errorf("node %s does not answer: %w", url, err)
 	}
-	dep, ok, err := deploymentStore(cfg).Load(base64.StdEncoding.EncodeToString(v.GenesisHash))
+	// The network's configured apps, accepted only when each runs the
+	// committed bytecode (a lookalike app at a recorded id is refused).
+	dep, err := contracts.ResolveDeployment(ctx, c, deploymentStore(cfg))
+	if errors.Is(err, contracts.ErrNoDeployment) {
+		return nil, nil, fmt.Errorf("no Kinetic contracts recorded for network %s (on LocalNet run 'kinetic localnet up'): %w", v.GenesisID, err)
+	}
 	if err != nil {
 		return nil, nil, err
-	}
-	if !ok {
-		return nil, nil, fmt.Errorf("no Kinetic contracts recorded for network %s (on LocalNet run 'kinetic localnet up')", v.GenesisID)
 	}
 	chain, err := contracts.NewClient(c, dep.Apps)
 	if err != nil {
