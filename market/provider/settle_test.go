@@ -61,7 +61,11 @@ func TestConsumerSilentProviderClaims(t *testing.T) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	jobs, err := m.server.Jobs()
+	jobs, err := m.server.Jobs() // the claim confirms before the agent records it
+	for end := time.Now().Add(5 * time.Second); err == nil && len(jobs) == 1 && jobs[0].State != "settled" && time.Now().Before(end); {
+		time.Sleep(100 * time.Millisecond)
+		jobs, err = m.server.Jobs()
+	}
 	if err != nil || len(jobs) != 1 || jobs[0].State != "settled" || jobs[0].SettleTxID == "" {
 		t.Fatalf("provider jobs %+v (%v), want one settled by its claim", jobs, err)
 	}
