@@ -5,6 +5,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
 
@@ -45,13 +48,20 @@ func TestExtendDeadline(t *testing.T) {
 	if err != nil || !dls[rec.ContainerID].Equal(rec.Started.Add(10*time.Second+deadlineSlack)) {
 		t.Fatalf("Deadlines %v (%v)", dls, err)
 	}
-	// Past the label (start+2+slack) but before the extension: kept.
-	at := rec.Created.Add(2*time.Second + deadlineSlack + 3*time.Second)
-	reaped, err := ReapExpired(ctx, h.e.cli, at, ReapDeadlines(dls))
-	for _, r := range reaped {
-		if r.ContainerID == rec.ContainerID {
-			t.Fatalf("extended job reaped: %+v (%v)", r, err)
-		}
+	// Past the label (start+2+slack) but before the extension: kept with
+	// the record's deadlines, reaped without. (reapReason directly:
+	// ReapExpired at a future time would remove parallel tests' jobs.)
+	list, err := h.e.cli.ContainerList(ctx, container.ListOptions{Filters: filters.NewArgs(filters.Arg("label", LabelJob+"="+id.String()))})
+	if err != nil || len(list) != 1 {
+		t.Fatalf("job containers %d (%v), want 1", len(list), err)
+	}
+	at := time.Unix(list[0].Created, 0).Add(2*time.Second + deadlineSlack + 3*time.Second)
+	var d time.Time
+	if why := reapReason(ctx, h.e.cli, list[0], at, &reapConfig{maxAge: DefaultReapMaxAge, deadlines: dls}, &d); why != "" {
+		t.Fatalf("extended job would be reaped: %s (deadline %v)", why, d)
+	}
+	if why := reapReason(ctx, h.e.cli, list[0], at, &reapConfig{maxAge: DefaultReapMaxAge}, &d); why == "" {
+		t.Fatal("without the record's deadlines the job is past its label and must be reaped")
 	}
 	res, err := job.Wait(ctx)
 	if err != nil {
