@@ -36,7 +36,7 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.Network == LocalNet && cfg.AlgodURL == "" {
 		go startLocalNet(ctx, cfg, realLocalNetApps{}, log)
 	}
-	go reapAtStart(ctx, connectDocker, log)
+	go reapAtStart(ctx, connectDocker, log, extendedDeadlines(db, log)...)
 	applyTheme(a, a.Preferences().StringWithFallback(themePref, ui.ThemeSystem))
 	svcs := newMarketServices(ctx, cfg, db, log)
 	w, screens := newMainWindow(a, cfg, src, startTelemetry(ctx, compute.DefaultNVML()), newSettingsService(db), svcs)

@@ -87,7 +87,7 @@ func newProviderAgent(ctx context.Context, env *marketEnv, dataDir string, pcfg 
 	if err != nil {
 		return nil, err
 	}
-	reaped, err := compute.ReapExpired(ctx, cli, time.Now())
+	reaped, err := compute.ReapExpired(ctx, cli, time.Now(), extendedDeadlines(env.db, slog.Default())...)
 	if err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("reap expired containers: %w", err)
