@@ -26,6 +26,7 @@ FUZZ_TARGETS += ./compute/:FuzzValidateInputArchive
 FUZZ_TARGETS += ./contracts/:FuzzDecodeProvider
 FUZZ_TARGETS += ./contracts/:FuzzDecodeReputation
 FUZZ_TARGETS += ./contracts/:FuzzDecodeJob
+FUZZ_TARGETS += ./market/x402/:FuzzDecodePaymentPayload
 
 .PHONY: run test build modcheck windows deps docker localnet localnet-down lint vet staticcheck unit fuzz bench clean
 
