@@ -76,7 +76,10 @@ staticcheck: $(STATICCHECK)
 	$(STATICCHECK) ./...
 
 unit:
-	bash scripts/with-keyring.sh $(GO) test -race -count=1 -timeout 25m ./...
+	@# -p 1: packages share one LocalNet (DevMode block time is global) and
+	@# one Docker engine (start-up sweeps remove expired job containers), so
+	@# they run one package at a time; on 2 cores this costs about a minute.
+	bash scripts/with-keyring.sh $(GO) test -race -p 1 -count=1 -timeout 40m ./...
 
 ## fuzz: each of $(FUZZ_TARGETS) for $(FUZZTIME), with a floor of executions
 fuzz:
