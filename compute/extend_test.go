@@ -94,4 +94,14 @@ func TestRunSpanNeverNegative(t *testing.T) {
 	if !s.Equal(recStart) || f.Sub(s) != 2*time.Second {
 		t.Fatalf("span from the record %v – %v", s, f)
 	}
+	// Docker's exit stamp before its start stamp (a process that exits at
+	// once, under load): the span comes from the engine's clock, positive,
+	// so billedSeconds rounds it up to 1 s rather than billing 0.
+	s, f = runSpan("2026-12-01T10:00:05.5Z", "2026-12-01T10:00:05.49Z", recStart, recStart.Add(300*time.Millisecond))
+	if !s.Equal(recStart) || f.Sub(s) != 300*time.Millisecond {
+		t.Fatalf("inverted daemon span %v – %v, want the engine's 300ms", s, f)
+	}
+	if got := billedSeconds(f.Sub(s), 20, false); got != 1 {
+		t.Fatalf("billed %d s for a 300 ms run, want 1", got)
+	}
 }

@@ -266,6 +266,14 @@ func billedSeconds(d time.Duration, maxSeconds int64, timedOut bool) int64 {
 func runSpan(startedAt, finishedAt string, started, now time.Time) (time.Time, time.Time) {
 	s := parseDockerTime(startedAt, time.Time{})
 	f := parseDockerTime(finishedAt, time.Time{})
+	if !s.IsZero() && !f.IsZero() && f.Before(s) && !started.IsZero() && now.After(started) {
+		// Docker stamps FinishedAt from the exit event, which can come
+		// before it records StartedAt when the process exits at once (seen
+		// under load): the daemon's span is then negative although the
+		// job ran. Measure it on the engine's own clock instead, from the
+		// recorded start to now, so a run that happened is never billed 0 s.
+		return started, now
+	}
 	if s.IsZero() || f.IsZero() {
 		if s.IsZero() {
 			s = started
