@@ -19,6 +19,6 @@ func FuzzFast(f *testing.F) {
 func FuzzStall(f *testing.F) {
 	f.Add([]byte("seed"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		time.Sleep(400 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
 	})
 }
