@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
 
 // fuzzMinimizeDefault bounds how many executions Go's fuzzer spends
@@ -24,12 +26,8 @@ const fuzzMinimizeDefault = "100x"
 // TestMain applies fuzzMinimizeDefault.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.fuzzminimizetime" })
-	if !set {
-		if err := flag.Set("test.fuzzminimizetime", fuzzMinimizeDefault); err != nil {
-			panic(err)
-		}
+	if err := testkit.DefaultFuzzMinimize(fuzzMinimizeDefault); err != nil {
+		panic(err)
 	}
 	os.Exit(m.Run())
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/algorand/go-algorand-sdk/v2/abi"
 
 	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
 
 // fuzzMinimizeDefault bounds the executions Go's fuzzer spends minimizing
@@ -21,12 +22,8 @@ const fuzzMinimizeDefault = "100x"
 // TestMain applies fuzzMinimizeDefault.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == "test.fuzzminimizetime" })
-	if !set {
-		if err := flag.Set("test.fuzzminimizetime", fuzzMinimizeDefault); err != nil {
-			panic(err)
-		}
+	if err := testkit.DefaultFuzzMinimize(fuzzMinimizeDefault); err != nil {
+		panic(err)
 	}
 	os.Exit(m.Run())
 }

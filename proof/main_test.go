@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/kinetic-compute/kinetic/internal/testkit"
 )
 
 // fuzzMinimizeBudget is the time the fuzzing engine may spend minimizing
@@ -19,22 +21,9 @@ const fuzzMinimizeBudget = "1s"
 // TestMain applies fuzzMinimizeBudget before running the tests.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if err := defaultFlag("test.fuzzminimizetime", fuzzMinimizeBudget); err != nil {
+	if err := testkit.DefaultFuzzMinimize(fuzzMinimizeBudget); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
 	os.Exit(m.Run())
-}
-
-// defaultFlag sets the flag name to value unless the command line set it.
-func defaultFlag(name, value string) error {
-	set := false
-	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
-	if set {
-		return nil
-	}
-	if err := flag.Set(name, value); err != nil {
-		return fmt.Errorf("proof tests: setting -%s: %w", name, err)
-	}
-	return nil
 }
