@@ -63,6 +63,12 @@ type Config struct {
 	AlgodToken Secret
 	// LocalNetDir is the LocalNet network directory.
 	LocalNetDir string
+	// Prefs are the data directory's saved preferences as Run loaded them
+	// at start (DefaultPreferences when none are saved). Network, AlgodURL
+	// and AlgodToken above already combine them with the command line,
+	// where flags win. Code that must follow a change made since the start
+	// reads NewPreferenceStore(DataDir).Load() instead.
+	Prefs Preferences
 }
 
 // ErrNoEndpoint reports a network preset with no algod URL configured.

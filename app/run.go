@@ -24,6 +24,8 @@ type runner struct {
 	apps localNetApps
 	// nvml opens the NVML library; compute.DefaultNVML when nil.
 	nvml func() compute.NVMLLibrary
+	// prefsKeyring holds the saved algod token; the OS keyring when nil.
+	prefsKeyring tokenKeyring
 }
 
 // Run runs Kinetic with the command-line arguments args (without the
@@ -43,7 +45,7 @@ func Run(ctx context.Context, args []string) error {
 }
 
 func (r runner) run(ctx context.Context, args []string) error {
-	cfg, rest, err := r.parseFlags(args)
+	cfg, rest, explicit, err := r.parseFlags(args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -67,6 +69,7 @@ func (r runner) run(ctx context.Context, args []string) error {
 		return err
 	}
 	defer logFile.Close()
+	cfg = r.applyPreferences(ctx, cfg, explicit, log)
 	log.Info("start", "version", Version, "command", cmd, "data_dir", cfg.DataDir, "network", cfg.Network.String())
 
 	if cmd == "" {
@@ -82,24 +85,66 @@ func (r runner) run(ctx context.Context, args []string) error {
 	return c.run(ctx, r, invocation{cfg: cfg, log: log, args: rest[1:]})
 }
 
-// parseFlags reads the global flags and returns the configuration and the
-// remaining arguments (the command and its arguments).
-func (r runner) parseFlags(args []string) (Config, []string, error) {
+// parseFlags reads the global flags and returns the configuration, the
+// remaining arguments (the command and its arguments) and the names of the
+// flags given on the command line or through their environment variable.
+func (r runner) parseFlags(args []string) (Config, []string, map[string]bool, error) {
 	var cfg Config
 	var network string
 	fs := r.flagSet(&cfg, &network)
 	if err := fs.Parse(args); err != nil {
-		return Config{}, nil, err
+		return Config{}, nil, nil, err
 	}
 	n, err := ParseNetwork(network)
 	if err != nil {
-		return Config{}, nil, err
+		return Config{}, nil, nil, err
 	}
 	cfg.Network = n
 	if cfg.DataDir == "" {
-		return Config{}, nil, errors.New("no data directory: pass --data-dir")
+		return Config{}, nil, nil, errors.New("no data directory: pass --data-dir")
 	}
-	return cfg, fs.Args(), nil
+	explicit := map[string]bool{
+		"algod-url":   os.Getenv(EnvAlgodURL) != "",
+		"algod-token": os.Getenv(EnvAlgodToken) != "",
+	}
+	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
+	return cfg, fs.Args(), explicit, nil
+}
+
+// applyPreferences fills in what the command line left out from the data
+// directory's saved preferences: the network unless --network was given;
+// the saved algod URL (and its token, from the OS keyring) when the
+// network in use is the saved one and --algod-url (or its environment
+// variable) was not given. Flags always win. Preferences that cannot be
+// read are logged and the defaults used; the file is left alone.
+func (r runner) applyPreferences(ctx context.Context, cfg Config, explicit map[string]bool, log *slog.Logger) Config {
+	store := NewPreferenceStore(cfg.DataDir)
+	if r.prefsKeyring != nil {
+		store.keyring = r.prefsKeyring
+	}
+	p, err := store.Load()
+	if err != nil {
+		log.Warn("saved preferences not used; running with the defaults", "err", err)
+	}
+	cfg.Prefs = p
+	if !explicit["network"] {
+		cfg.Network = p.Network
+	}
+	if explicit["algod-url"] || cfg.Network != p.Network || p.AlgodURL == "" {
+		return cfg
+	}
+	cfg.AlgodURL = p.AlgodURL
+	if explicit["algod-token"] {
+		return cfg
+	}
+	if p.AlgodTokenSaved {
+		tok, err := store.Token(ctx)
+		if err != nil {
+			log.Warn("saved algod token not read; connecting without one", "err", err)
+		}
+		cfg.AlgodToken = tok
+	}
+	return cfg
 }
 
 // flagSet declares the global flags into cfg and network.

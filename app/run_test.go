@@ -93,6 +93,10 @@ func TestRunParsesFlagsIntoConfig(t *testing.T) {
 				t.Fatal(err)
 			}
 			got.LocalNetDir = ""
+			if got.Prefs != DefaultPreferences() {
+				t.Errorf("prefs = %+v, want the defaults (no preferences file)", got.Prefs)
+			}
+			got.Prefs = Preferences{}
 			if got != tt.want {
 				t.Fatalf("config = %+v, want %+v", got, tt.want)
 			}
