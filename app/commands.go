@@ -47,6 +47,7 @@ func commandTable() []command {
 		{name: "submit", synopsis: "[--provider URL] [--max-price N] [--wait] job.json", summary: "pay a provider to run a job", run: runSubmitCommand},
 		{name: "jobs", synopsis: "[--watch]", summary: "list the jobs paid for and run from this data dir", run: runJobsCommand},
 		{name: "providers", synopsis: "[filters]", summary: "list registered providers, best first", run: runProvidersCommand},
+		{name: "wallet", synopsis: walletSynopsis, summary: "create, import, show or (LocalNet) fund this data dir's account", run: runWalletCommand},
 		{name: "help", summary: "show this text", run: runHelpCommand},
 	}
 }
