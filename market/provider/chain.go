@@ -34,6 +34,14 @@ type Chain interface {
 	// SetAvailable and Heartbeat call the Registry for sender.
 	SetAvailable(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, available bool) (contracts.Result, error)
 	Heartbeat(ctx context.Context, sender types.Address, signer transaction.TransactionSigner) (contracts.Result, error)
+	// Reputation reads an address's Registry reputation (its badge tier).
+	Reputation(ctx context.Context, addr types.Address) (contracts.Reputation, error)
+	// Badge reads the BadgeMinter's record of a provider's badge of a tier.
+	Badge(ctx context.Context, provider types.Address, tier uint64) (contracts.BadgeRecord, error)
+	// ClaimBadge claims a minted badge for sender (payment, opt-in, call).
+	ClaimBadge(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, tier uint64) (uint64, contracts.Result, error)
+	// Spendable is an account's balance above its minimum balance.
+	Spendable(ctx context.Context, addr types.Address) (uint64, error)
 }
 
 // AlgodChain is Chain over a contracts.Client.
@@ -77,4 +85,16 @@ func (c AlgodChain) Simulate(ctx context.Context, group []types.SignedTxn) (stri
 		return "", fmt.Errorf("provider: simulate returned %d groups", len(res.TxnGroups))
 	}
 	return res.TxnGroups[0].FailureMessage, nil
+}
+
+// Spendable is addr's balance above its minimum balance.
+func (c AlgodChain) Spendable(ctx context.Context, addr types.Address) (uint64, error) {
+	info, err := c.Algod().AccountInformation(addr.String()).Do(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("provider: account %s: %w", addr, err)
+	}
+	if info.Amount < info.MinBalance {
+		return 0, nil
+	}
+	return info.Amount - info.MinBalance, nil
 }

@@ -23,12 +23,17 @@ type Recovered struct {
 // not finish: the engine's Recover re-attaches live containers (followed
 // again in the background until ctx ends; also those of jobs recorded
 // only as paid, when the agent stopped just after the start), paid jobs
-// that never started are queued again, and the rest are checked against their escrow box:
+// that never started are queued again (runJob gives them their box's
+// limit), and the rest are checked against their escrow box (a
+// re-attached job's deadline follows the box's max_seconds, which a
+// top-up may have raised while the agent was down):
 // without a box the lock never confirmed, and a job whose container is gone
 // fails cleanly so that its consumer can refund after the deadline.
 // Callers run compute.ReapExpired before it.
 func (s *Server) Recover(ctx context.Context) (Recovered, error) {
 	var out Recovered
+	// A settlement seen by no running agent may have minted a badge.
+	s.badgeDue()
 	rec, err := s.engine.Recover(ctx)
 	if err != nil {
 		return out, fmt.Errorf("provider: engine recover: %w", err)
@@ -46,7 +51,7 @@ func (s *Server) Recover(ctx context.Context) (Recovered, error) {
 		case stateSubmitted, stateSettled, stateFailed:
 			continue
 		}
-		_, cerr := s.chain.Job(ctx, j.ID)
+		box, cerr := s.chain.Job(ctx, j.ID)
 		onChain := cerr == nil
 		if cerr != nil && !errors.Is(cerr, contracts.ErrNotFound) {
 			return out, fmt.Errorf("provider: escrow box of %s: %w", j.ID, cerr)
@@ -64,6 +69,10 @@ func (s *Server) Recover(ctx context.Context) (Recovered, error) {
 				out.Failed = append(out.Failed, j.ID)
 				continue
 			}
+			// A top-up may have raised the limit while the agent was
+			// down: the box's max_seconds holds before the container is
+			// followed again (its original deadline may have passed).
+			s.extendTo(ctx, j.ID, box)
 			if _, err := s.store.update(j.ID, func(r *jobRecord) { r.State = stateRunning }); err != nil {
 				return out, err
 			}

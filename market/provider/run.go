@@ -93,6 +93,9 @@ func (s *Server) runJob(ctx context.Context, id compute.JobID) {
 	if _, err := s.store.update(id, func(r *jobRecord) { r.State = stateRunning }); err != nil {
 		s.cfg.Logger.Error("record running", "job", id, "err", err)
 	}
+	// The spec's maxSeconds is what the offer locked; a top-up before the
+	// start (or before a restart re-queued the job) raised the box's.
+	s.extend(ctx, id)
 	res, err := job.Wait(jctx)
 	s.finish(ctx, id, res, err)
 }
@@ -171,8 +174,11 @@ func (s *Server) fail(ctx context.Context, id compute.JobID, reason string) {
 // a late payment is told the offer expired), extends running jobs whose
 // escrow was topped up, and checks submitted jobs on the chain: a deleted
 // box means the job was settled (its settling transaction is looked up for
-// proof step 9); a window that has passed means the provider claims.
+// proof step 9); a window that has passed means the provider claims. Last,
+// it claims the badges a settlement minted (claimBadges).
 func (s *Server) watchSettlements(ctx context.Context) {
+	// Then the badges a settlement may have minted are claimed.
+	defer s.claimBadges(ctx)
 	// An offer past its time can no longer be paid.
 	_ = s.store.dropExpiredOffers(s.cfg.Now().Add(-time.Hour))
 	recs, err := s.store.jobs()
@@ -196,7 +202,11 @@ func (s *Server) watchSettlements(ctx context.Context) {
 			s.settled(ctx, rec, round)
 			continue
 		}
-		if err != nil || job.Status != contracts.JobSubmitted || round <= job.ResultRound+job.DisputeWindow {
+		if err != nil {
+			continue
+		}
+		s.sawOpen(rec.ID, round) // the box outlived round: a settlement comes later
+		if job.Status != contracts.JobSubmitted || round <= job.ResultRound+job.DisputeWindow {
 			continue
 		}
 		res, err := s.chain.Claim(ctx, s.signer.Address(), s.signer, rec.ID)
@@ -206,6 +216,8 @@ func (s *Server) watchSettlements(ctx context.Context) {
 		}
 		_ = s.step(ctx, rec.ID, proof.KindPaymentReleased, proof.NewPaymentReleased(res.TxIDs[0], res.Round, proof.SettlementClaim, job.Bill()), s.cfg.Now())
 		_, _ = s.store.update(rec.ID, func(r *jobRecord) { r.State, r.SettleTxID = stateSettled, res.TxIDs[0] })
+		s.forgetOpen(rec.ID)
+		s.badgeDue() // the claim completed the job: it may have crossed a badge tier
 	}
 }
 

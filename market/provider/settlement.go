@@ -2,11 +2,15 @@ package provider
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
+	"github.com/algorand/go-algorand-sdk/v2/client/v2/common"
 	"github.com/algorand/go-algorand-sdk/v2/crypto"
 	"github.com/algorand/go-algorand-sdk/v2/types"
+	"go.etcd.io/bbolt"
 
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts"
@@ -14,9 +18,12 @@ import (
 	"github.com/kinetic-compute/kinetic/proof"
 )
 
-// maxSettlementScan bounds how many blocks one search for a settlement
-// reads.
-const maxSettlementScan = 2000
+// settlementChunk is how many blocks one step of a settlement search reads
+// concurrently (settlementReaders at a time), newest chunk first.
+const (
+	settlementChunk   = 256
+	settlementReaders = 8
+)
 
 // Settlement is the confirmed transaction that settled a job: the Escrow
 // call that logged its JobSettled event.
@@ -26,41 +33,168 @@ type Settlement struct {
 	Event contracts.JobSettled
 }
 
-// Settlement searches the confirmed blocks from round from to round to
-// (at most maxSettlementScan of them, newest first) for the Escrow
-// application call whose JobSettled ARC-28 event names job id; found is
-// false when none of them has it.
+// ErrBlockPruned reports a block the node no longer serves (a non-archival
+// node keeps only recent blocks).
+var ErrBlockPruned = errors.New("the node no longer serves this block (not an archival node)")
+
+// Settlement searches every confirmed block from round from to round to
+// for the Escrow application call whose JobSettled ARC-28 event names job
+// id; found is false when none of them has it. The range is read in chunks
+// of settlementChunk blocks, newest chunk first, each chunk's blocks
+// fetched concurrently, so a search over many rounds (an agent that was
+// offline a long time) is complete without being slow. A block the node
+// has pruned ends the search with an error wrapping ErrBlockPruned.
 func (c AlgodChain) Settlement(ctx context.Context, id jobid.ID, from, to uint64) (Settlement, bool, error) {
-	if to >= from+maxSettlementScan {
-		from = to - maxSettlementScan + 1
+	if from == 0 {
+		from = 1
 	}
-	app := types.AppIndex(c.Apps().Escrow)
-	for r := to; r >= from && r > 0; r-- {
-		blk, err := c.Algod().Block(r).Do(ctx)
-		if err != nil {
-			return Settlement{}, false, fmt.Errorf("provider: block %d: %w", r, err)
+	for hi := to; hi >= from; {
+		lo := from
+		if hi-from >= settlementChunk {
+			lo = hi - settlementChunk + 1
 		}
-		for _, st := range blk.Payset {
-			tx := st.Txn
-			if tx.Type != types.ApplicationCallTx || tx.ApplicationID != app {
-				continue
-			}
-			logs := make([][]byte, len(st.EvalDelta.Logs))
-			for i, l := range st.EvalDelta.Logs {
-				logs[i] = []byte(l)
-			}
-			ev, ok := contracts.DecodeJobSettled(logs)
-			if !ok || ev.ID != id {
-				continue
-			}
-			if st.HasGenesisID {
-				tx.GenesisID = blk.GenesisID
-			}
-			tx.GenesisHash = blk.GenesisHash
-			return Settlement{TxID: crypto.TransactionIDString(tx), Round: r, Event: ev}, true, nil
+		set, found, err := c.searchChunk(ctx, id, lo, hi)
+		if err != nil || found {
+			return set, found, err
 		}
+		if lo == from {
+			break
+		}
+		hi = lo - 1
 	}
 	return Settlement{}, false, nil
+}
+
+// searchChunk reads rounds lo..hi concurrently and returns the match in
+// the newest of them.
+func (c AlgodChain) searchChunk(ctx context.Context, id jobid.ID, lo, hi uint64) (Settlement, bool, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type hit struct {
+		set   Settlement
+		found bool
+		err   error
+	}
+	n := int(hi - lo + 1)
+	hits := make([]hit, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(settlementReaders, n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				set, found, err := c.blockSettlement(ctx, id, lo+uint64(i))
+				hits[i] = hit{set, found, err}
+				if err != nil {
+					cancel()
+				}
+			}
+		}()
+	}
+feed:
+	for i := n - 1; i >= 0; i-- {
+		select {
+		case next <- i:
+		case <-ctx.Done():
+			break feed
+		}
+	}
+	close(next)
+	wg.Wait()
+	for i := n - 1; i >= 0; i-- {
+		if hits[i].found {
+			return hits[i].set, true, nil
+		}
+	}
+	for _, h := range hits {
+		if h.err != nil && !errors.Is(h.err, context.Canceled) {
+			return Settlement{}, false, h.err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return Settlement{}, false, err
+	}
+	return Settlement{}, false, nil
+}
+
+// blockSettlement looks for job id's JobSettled event in round r's block.
+func (c AlgodChain) blockSettlement(ctx context.Context, id jobid.ID, r uint64) (Settlement, bool, error) {
+	blk, err := c.Algod().Block(r).Do(ctx)
+	if err != nil {
+		var nf common.NotFound
+		if errors.As(err, &nf) {
+			return Settlement{}, false, fmt.Errorf("provider: block %d: %w", r, ErrBlockPruned)
+		}
+		return Settlement{}, false, fmt.Errorf("provider: block %d: %w", r, err)
+	}
+	app := types.AppIndex(c.Apps().Escrow)
+	for _, st := range blk.Payset {
+		tx := st.Txn
+		if tx.Type != types.ApplicationCallTx || tx.ApplicationID != app {
+			continue
+		}
+		logs := make([][]byte, len(st.EvalDelta.Logs))
+		for i, l := range st.EvalDelta.Logs {
+			logs[i] = []byte(l)
+		}
+		ev, ok := contracts.DecodeJobSettled(logs)
+		if !ok || ev.ID != id {
+			continue
+		}
+		if st.HasGenesisID {
+			tx.GenesisID = blk.GenesisID
+		}
+		tx.GenesisHash = blk.GenesisHash
+		return Settlement{TxID: crypto.TransactionIDString(tx), Round: r, Event: ev}, true, nil
+	}
+	return Settlement{}, false, nil
+}
+
+// openSeenBucket keeps, per submitted job, the last round at which the
+// agent saw its escrow box still open: its settlement came later, so the
+// search starts there instead of at the result's round.
+const openSeenBucket = "market/provider/open-seen" // job id -> u64 round
+
+// sawOpen records that job id's box was open at round.
+func (s *Server) sawOpen(id jobid.ID, round uint64) {
+	err := s.store.db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(openSeenBucket))
+		if err != nil {
+			return err
+		}
+		if old := b.Get(id[:]); len(old) == 8 && binary.BigEndian.Uint64(old) >= round {
+			return nil
+		}
+		return b.Put(id[:], binary.BigEndian.AppendUint64(nil, round))
+	})
+	if err != nil {
+		s.cfg.Logger.Warn("record open box", "job", id, "err", err)
+	}
+}
+
+// seenOpen is the last round sawOpen recorded for job id (0: none).
+func (s *Server) seenOpen(id jobid.ID) uint64 {
+	var r uint64
+	_ = s.store.db.View(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket([]byte(openSeenBucket)); b != nil {
+			if v := b.Get(id[:]); len(v) == 8 {
+				r = binary.BigEndian.Uint64(v)
+			}
+		}
+		return nil
+	})
+	return r
+}
+
+// forgetOpen drops job id's sawOpen record once it is settled.
+func (s *Server) forgetOpen(id jobid.ID) {
+	_ = s.store.db.Update(func(tx *bbolt.Tx) error {
+		if b := tx.Bucket([]byte(openSeenBucket)); b != nil {
+			return b.Delete(id[:])
+		}
+		return nil
+	})
 }
 
 // settled handles a submitted job whose escrow box is gone: it finds the
@@ -68,14 +202,25 @@ func (c AlgodChain) Settlement(ctx context.Context, id jobid.ID, from, to uint64
 // release, or a claim someone else sent), records proof step 9 with its
 // transaction id; a dispute or refund records none.
 func (s *Server) settled(ctx context.Context, rec jobRecord, last uint64) {
-	set, found, err := s.chain.Settlement(ctx, rec.ID, rec.ResultRound, last)
-	if err != nil {
+	// The box was there at the result's round and at the last round the
+	// agent saw it open: the settlement came after both.
+	from := max(rec.ResultRound, s.seenOpen(rec.ID)+1)
+	set, found, err := s.chain.Settlement(ctx, rec.ID, from, last)
+	if errors.Is(err, ErrBlockPruned) {
+		s.cfg.Logger.Warn("settlement not searchable", "job", rec.ID, "from", from, "to", last, "err", err,
+			"fix", "connect the agent to an archival node to record proof step 9")
+		found = false
+	} else if err != nil {
 		s.cfg.Logger.Warn("settlement search", "job", rec.ID, "err", err)
 		return // the next tick searches again
 	}
+	s.badgeDue() // a release or a claim may have crossed a badge tier
 	if !found {
-		s.cfg.Logger.Warn("settlement not found", "job", rec.ID, "from", rec.ResultRound, "to", last)
+		if err == nil {
+			s.cfg.Logger.Warn("settlement not found", "job", rec.ID, "from", from, "to", last)
+		}
 		_, _ = s.store.update(rec.ID, func(r *jobRecord) { r.State = stateSettled })
+		s.forgetOpen(rec.ID)
 		return
 	}
 	kind := ""
@@ -91,6 +236,7 @@ func (s *Server) settled(ctx context.Context, rec jobRecord, last uint64) {
 		}
 	}
 	_, _ = s.store.update(rec.ID, func(r *jobRecord) { r.State, r.SettleTxID = stateSettled, set.TxID })
+	s.forgetOpen(rec.ID)
 }
 
 // extend raises a running job's hard deadline to what its escrow box now
@@ -104,6 +250,12 @@ func (s *Server) extend(ctx context.Context, id compute.JobID) {
 		}
 		return
 	}
+	s.extendTo(ctx, id, job)
+}
+
+// extendTo raises a running job's hard deadline to job's max_seconds, its
+// escrow box as just read; a lower one leaves it as it is.
+func (s *Server) extendTo(ctx context.Context, id compute.JobID, job contracts.Job) {
 	if job.MaxSeconds > compute.MaxJobSeconds {
 		job.MaxSeconds = compute.MaxJobSeconds
 	}
