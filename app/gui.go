@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 
+	"go.etcd.io/bbolt"
+
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
 
@@ -33,15 +35,49 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	applyTheme(a, a.Preferences().StringWithFallback(themePref, ui.ThemeSystem))
+	svcs := newMarketServices(ctx, cfg, db, log)
+
+	// The window paints its first frame with the navigation and the
+	// Dashboard only; everything else is built and started once the app
+	// runs (OnStarted comes after Show has painted), so that no screen, node,
+	// engine or keyring call stands between the launch and that frame.
+	dash := ui.NewDashboard(src)
+	w, shell := newShellWindow(a, dash)
+	go dash.Run(ctx, ui.DefaultRefreshInterval)
+	trayOK, reason := trayAvailable(ctx)
+	tr := installTray(a, w, trayOK, reason, svcs.provider, cancel, log)
+	var screens mainScreens
+	a.Lifecycle().SetOnStarted(func() {
+		screens = fillMainWindow(a, cfg, shell, dash, startTelemetry(ctx, compute.DefaultNVML()), newSettingsService(db), svcs)
+		startBackground(ctx, cfg, db, log, src, svcs, screens, tr)
+	})
+	defer func() {
+		if screens.jobs != nil {
+			screens.jobs.Close()
+		}
+	}()
+	// On quit the agent stops serving before the store closes; its running
+	// jobs are recovered at the next start.
+	defer svcs.stopProviding(log)
+
+	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
+	defer stop()
+	log.Info("window open", "network", cfg.Network.String(), "data_dir", cfg.DataDir)
+	w.ShowAndRun()
+	log.Info("quit")
+	return nil
+}
+
+// startBackground starts the work the window's screens show: the
+// LocalNet, the expired-container sweep, the wallet, the screens' refresh
+// loops and the tray's.
+func startBackground(ctx context.Context, cfg Config, db *bbolt.DB, log *slog.Logger, src *statusSource, svcs marketServices, screens mainScreens, tr *tray) {
 	if cfg.Network == LocalNet && cfg.AlgodURL == "" {
 		go startLocalNet(ctx, cfg, realLocalNetApps{}, log)
 	}
 	go reapAtStart(ctx, connectDocker, log, extendedDeadlines(db, log)...)
-	applyTheme(a, a.Preferences().StringWithFallback(themePref, ui.ThemeSystem))
-	svcs := newMarketServices(ctx, cfg, db, log)
-	w, screens := newMainWindow(a, cfg, src, startTelemetry(ctx, compute.DefaultNVML()), newSettingsService(db), svcs)
 	go screens.settings.Load(ctx)
-	go screens.dash.Run(ctx, ui.DefaultRefreshInterval)
 	go screens.provide.Run(ctx, telemetryInterval)
 	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint,
 		opened: func(wl *wallet.Wallet) {
@@ -54,25 +90,12 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 		opener.dispenser = localnet.New(cfg.LocalNetDir, nil).Dispenser
 	}
 	go opener.open(ctx, nil)
-	trayOK, reason := trayAvailable(ctx)
-	tr := installTray(a, w, trayOK, reason, svcs.provider, cancel, log)
 	go tr.Run(ctx, trayRefreshInterval)
 	go screens.market.Load(ctx)
 	if screens.jobs != nil {
 		go screens.jobs.Run(ctx, ui.DefaultRefreshInterval)
 		go screens.submit.Load(ctx)
-		defer screens.jobs.Close()
 	}
-	// On quit the agent stops serving before the store closes; its running
-	// jobs are recovered at the next start.
-	defer svcs.stopProviding(log)
-
-	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
-	defer stop()
-	log.Info("window open", "network", cfg.Network.String(), "data_dir", cfg.DataDir)
-	w.ShowAndRun()
-	log.Info("quit")
-	return nil
 }
 
 // newStatusSource wires the Dashboard's questions to the real components.
@@ -99,17 +122,36 @@ type mainScreens struct {
 	submit *ui.Submit
 }
 
-// newMainWindow builds the main window with the navigation and returns it
-// with the screens whose refresh loops the caller starts. Without a
-// provider service the Provide screen shows live telemetry and says that
-// renting needs the agent; without a jobs source the Jobs tab says it
-// needs the market.
+// newMainWindow builds the main window with every screen in place and
+// returns it with the screens whose refresh loops the caller starts.
+// Without a provider service the Provide screen shows live telemetry and
+// says that renting needs the agent; without a jobs source the Jobs tab
+// says it needs the market.
 func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.TelemetrySource, set ui.SettingsService, svcs marketServices) (fyne.Window, mainScreens) {
+	dash := ui.NewDashboard(src)
+	w, shell := newShellWindow(a, dash)
+	return w, fillMainWindow(a, cfg, shell, dash, tel, set, svcs)
+}
+
+// newShellWindow is the main window as it first paints: the navigation
+// with the Dashboard, the other tabs loading.
+func newShellWindow(a fyne.App, dash *ui.Dashboard) (fyne.Window, *ui.Shell) {
+	shell := ui.NewShell(dash)
+	w := a.NewWindow(AppName)
+	w.SetContent(shell.Tabs)
+	w.Resize(fyne.NewSize(1100, 720))
+	w.SetMaster()
+	return w, shell
+}
+
+// fillMainWindow builds the screens other than the Dashboard and puts them
+// in the shell's tabs; it runs on the UI goroutine.
+func fillMainWindow(a fyne.App, cfg Config, shell *ui.Shell, dash *ui.Dashboard, tel ui.TelemetrySource, set ui.SettingsService, svcs marketServices) mainScreens {
 	market := svcs.market
 	if market == nil {
 		market = newMarketplaceSource(cfg)
 	}
-	s := mainScreens{dash: ui.NewDashboard(src), wallet: ui.NewWallet(), provide: ui.NewProvide(svcs.provider, tel),
+	s := mainScreens{dash: dash, wallet: ui.NewWallet(), provide: ui.NewProvide(svcs.provider, tel),
 		market: ui.NewMarketplace(market)}
 	var jobsTab fyne.CanvasObject
 	if svcs.jobs != nil {
@@ -125,13 +167,9 @@ func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.Telemetry
 	}
 	current := a.Preferences().StringWithFallback(themePref, ui.ThemeSystem)
 	s.settings = ui.NewSettings(info, set, current, func(v string) { applyTheme(a, v) })
-	w := a.NewWindow(AppName)
-	w.SetContent(ui.NewNavigation(ui.Screens{
-		Dashboard: s.dash, Wallet: s.wallet.Content(),
-		Provide: s.provide.Content(), Settings: s.settings.Content(),
+	shell.Fill(ui.Screens{
+		Wallet: s.wallet.Content(), Provide: s.provide.Content(), Settings: s.settings.Content(),
 		Marketplace: s.market.Content(), Jobs: jobsTab,
-	}))
-	w.Resize(fyne.NewSize(1100, 720))
-	w.SetMaster()
-	return w, s
+	})
+	return s
 }

@@ -31,24 +31,58 @@ type Screens struct {
 // NewNavigation joins the screens in tabs down the leading edge of the
 // window, with the Dashboard selected.
 func NewNavigation(s Screens) *container.AppTabs {
+	sh := NewShell(s.Dashboard)
+	sh.Fill(s)
+	return sh.Tabs
+}
+
+// Shell is the main window's navigation before its screens are built: the
+// Dashboard is live at once and every other tab shows that it is loading
+// until Fill. It lets the window paint its first frame before the heavier
+// screens exist (the desktop's first-frame target).
+type Shell struct {
+	// Tabs is the window's content.
+	Tabs *container.AppTabs
+}
+
+// NewShell returns the navigation with the Dashboard selected and the other
+// tabs loading.
+func NewShell(d *Dashboard) *Shell {
+	dash := container.NewTabItemWithIcon(TabDashboard, theme.InfoIcon(), d.Content())
+	tabs := container.NewAppTabs(
+		container.NewTabItemWithIcon(TabMarketplace, theme.SearchIcon(), loading(TabMarketplace)),
+		container.NewTabItemWithIcon(TabJobs, theme.ListIcon(), loading(TabJobs)),
+		container.NewTabItemWithIcon(TabWallet, theme.AccountIcon(), loading(TabWallet)),
+		container.NewTabItemWithIcon(TabProvide, theme.ComputerIcon(), loading(TabProvide)),
+		dash,
+		container.NewTabItemWithIcon(TabSettings, theme.SettingsIcon(), loading(TabSettings)),
+	)
+	tabs.SetTabLocation(container.TabLocationLeading)
+	tabs.Select(dash)
+	return &Shell{Tabs: tabs}
+}
+
+// Fill puts the screens in their tabs (s.Dashboard is ignored: the shell
+// has it). A nil Marketplace or Jobs says what it needs; a nil Wallet,
+// Provide or Settings keeps loading. Call it on the UI goroutine.
+func (sh *Shell) Fill(s Screens) {
 	if s.Marketplace == nil {
 		s.Marketplace = notWired(TabMarketplace)
 	}
 	if s.Jobs == nil {
 		s.Jobs = notWired(TabJobs)
 	}
-	dash := container.NewTabItemWithIcon(TabDashboard, theme.InfoIcon(), s.Dashboard.Content())
-	tabs := container.NewAppTabs(
-		container.NewTabItemWithIcon(TabMarketplace, theme.SearchIcon(), s.Marketplace),
-		container.NewTabItemWithIcon(TabJobs, theme.ListIcon(), s.Jobs),
-		container.NewTabItemWithIcon(TabWallet, theme.AccountIcon(), s.Wallet),
-		container.NewTabItemWithIcon(TabProvide, theme.ComputerIcon(), s.Provide),
-		dash,
-		container.NewTabItemWithIcon(TabSettings, theme.SettingsIcon(), s.Settings),
-	)
-	tabs.SetTabLocation(container.TabLocationLeading)
-	tabs.Select(dash)
-	return tabs
+	for i, c := range []fyne.CanvasObject{s.Marketplace, s.Jobs, s.Wallet, s.Provide, nil, s.Settings} {
+		if c != nil {
+			sh.Tabs.Items[i].Content = c
+		}
+	}
+	sh.Tabs.Refresh()
+}
+
+// loading stands in for a screen that is still being built.
+func loading(title string) fyne.CanvasObject {
+	return container.NewVBox(screen(title, "Loading…"))
 }
 
 // notWired stands in for a screen that app/ did not pass.
