@@ -5,13 +5,15 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
-	"time"
+	"sync"
 
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/market/consumer"
+	"github.com/kinetic-compute/kinetic/market/discovery"
 	"github.com/kinetic-compute/kinetic/market/sse"
 )
 
@@ -32,7 +34,7 @@ func (r runner) parseSubmit(args []string) (submitOptions, error) {
 	var o submitOptions
 	fs.StringVar(&o.provider, "provider", "", "provider endpoint URL (default: the best discovered provider, then the next)")
 	fs.Uint64Var(&o.maxPrice, "max-price", 0, "refuse offers above this price, µALGO per hour")
-	fs.BoolVar(&o.wait, "wait", false, "follow the job, verify the result and release (or dispute)")
+	fs.BoolVar(&o.wait, "wait", false, "follow the job through the autopilot: verify the result and release, dispute a mismatch, refund a missed deadline")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -70,57 +72,58 @@ func runSubmitCommand(ctx context.Context, r runner, inv invocation) error {
 	if o.provider != "" {
 		job, err = c.Submit(ctx, o.provider, o.spec, terms)
 	} else {
-		var l consumer.Listing
-		if l, err = consumer.Discover(ctx, env.algod, env.chain.Apps().Registry); err == nil {
-			job, err = c.SubmitFirst(ctx, consumer.Select(l, consumer.Filter{MaxPricePerHour: o.maxPrice, MinGPUs: uint64(o.spec.GPUs)}), o.spec, terms)
+		var best []contracts.Provider
+		best, err = bestProviders(ctx, env, discovery.Filter{MaxPricePerHour: o.maxPrice, MinGPUs: uint64(o.spec.GPUs), MinVRAMMB: o.spec.MinVRAMMB})
+		if err == nil {
+			job, err = c.SubmitFirst(ctx, best, o.spec, terms)
 		}
 	}
 	if err != nil {
 		return fmt.Errorf("submit: %w", err)
 	}
-	if err := consumer.SaveJob(env.db, consumer.JobRecord{Job: job, State: "paid"}); err != nil {
-		return fmt.Errorf("submit: record job: %w", err)
+	spec := o.spec
+	if err := consumer.SaveJob(env.db, consumer.JobRecord{Job: job, State: consumer.StatePaid, Consumer: env.signer.Address().String(), Spec: &spec}); err != nil {
+		return fmt.Errorf("submit: job %s is paid but not recorded: %w", job.ID, err)
 	}
 	fmt.Fprintf(r.stdout, "job %s paid (%d µALGO locked in %s, round %d) on %s\n", job.ID, job.Amount, job.Payment, job.Round, job.Endpoint)
 	if !o.wait {
+		fmt.Fprintln(r.stdout, "run 'kinetic jobs --watch' (or keep the desktop app open) to verify and settle it automatically")
 		return nil
 	}
-	return r.waitJob(ctx, env, c, job)
+	return r.waitJob(ctx, inv.cfg, env, job, &spec)
 }
 
-// waitJob follows job to its result, verifies it and settles.
-func (r runner) waitJob(ctx context.Context, env *marketEnv, c *consumer.Client, job consumer.Job) error {
-	_, err := c.Events(ctx, job, 0, func(ev sse.Event) error {
-		fmt.Fprintf(r.stdout, "[%d] %s %s\n", ev.ID, ev.Type, ev.Data)
-		return nil
+// waitJob drives job through the consumer autopilot in the foreground,
+// printing its events and each journaled step, until it is settled.
+func (r runner) waitJob(ctx context.Context, cfg Config, env *marketEnv, job consumer.Job, spec *compute.Spec) error {
+	var mu sync.Mutex
+	var last string
+	ap := newAutopilot(cfg, env, slog.New(slog.NewTextHandler(r.stderr, &slog.HandlerOptions{Level: slog.LevelWarn})), func(o *consumer.AutopilotOptions) {
+		o.OnEvent = func(j consumer.Job, ev sse.Event) {
+			if j.ID == job.ID {
+				fmt.Fprintf(r.stdout, "[%d] %s %s\n", ev.ID, ev.Type, ev.Data)
+			}
+		}
+		o.OnChange = func(rec consumer.JobRecord) {
+			mu.Lock()
+			defer mu.Unlock()
+			if rec.Job.ID != job.ID || rec.State == last {
+				return
+			}
+			last = rec.State
+			line := rec.State
+			if rec.Reason != "" {
+				line += ": " + rec.Reason
+			}
+			if len(rec.Settlement) > 0 {
+				line += fmt.Sprintf(" (in %v)", rec.Settlement)
+			}
+			fmt.Fprintln(r.stdout, line)
+		}
 	})
+	rec, err := ap.Settle(ctx, job, spec)
 	if err != nil {
-		fmt.Fprintf(r.stdout, "event stream ended: %v; watching the chain\n", err)
+		return fmt.Errorf("submit: job %s is %s; the autopilot ('kinetic jobs --watch' or the desktop app) takes it on from there: %w", job.ID, rec.State, err)
 	}
-	_, res, err := c.AwaitResult(ctx, job, 2*time.Second)
-	state := "submitted"
-	switch {
-	case errors.Is(err, consumer.ErrRefunded):
-		state = "refunded"
-		fmt.Fprintf(r.stdout, "deadline passed without a result: refunded in %v\n", res.TxIDs)
-	case err != nil:
-		return fmt.Errorf("submit: %w", err)
-	default:
-		v, verr := c.Verify(ctx, job)
-		var settle contracts.Result
-		if verr != nil {
-			fmt.Fprintf(r.stdout, "result does not verify (%v): disputing\n", verr)
-			settle, err = c.Dispute(ctx, job)
-			state = "disputed"
-		} else {
-			fmt.Fprintf(r.stdout, "verified: %d output bytes, %d proof steps; releasing %d µALGO\n", len(v.Output), len(v.Proof.Steps), v.Escrow.Bill())
-			settle, err = c.Release(ctx, job)
-			state = "released"
-		}
-		if err != nil {
-			return fmt.Errorf("submit: settle: %w", err)
-		}
-		fmt.Fprintf(r.stdout, "%s in %v\n", state, settle.TxIDs)
-	}
-	return consumer.SaveJob(env.db, consumer.JobRecord{Job: job, State: state})
+	return nil
 }

@@ -15,19 +15,12 @@ import (
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/market/consumer"
+	"github.com/kinetic-compute/kinetic/market/discovery"
 	"github.com/kinetic-compute/kinetic/market/provider"
 	"github.com/kinetic-compute/kinetic/market/sse"
 	"github.com/kinetic-compute/kinetic/proof"
 	"github.com/kinetic-compute/kinetic/ui"
 	"github.com/kinetic-compute/kinetic/wallet"
-)
-
-// Consumer job states as the consumer's job records name them.
-const (
-	consumerPaid     = "paid"
-	consumerReleased = "released"
-	consumerDisputed = "disputed"
-	consumerRefunded = "refunded"
 )
 
 // jobsSource is the Submit job and Jobs tabs over market/consumer (the
@@ -81,24 +74,15 @@ func (s *jobsSource) Submit(ctx context.Context, req ui.JobRequest) (ui.JobID, e
 			return ui.JobID{}, fmt.Errorf("submit: %w", err)
 		}
 	} else {
-		l, err := consumer.Discover(ctx, env.algod, env.chain.Apps().Registry)
-		if err != nil {
-			return ui.JobID{}, fmt.Errorf("submit: discover providers: %w", err)
-		}
-		block, err := consumer.Blocklist(env.db)
+		best, err := bestProviders(ctx, env, discovery.Filter{MinGPUs: uint64(req.GPUs), MinVRAMMB: req.MinVRAMMB})
 		if err != nil {
 			return ui.JobID{}, fmt.Errorf("submit: %w", err)
-		}
-		block[env.signer.Address()] = true // never ourselves
-		best := consumer.Select(l, consumer.Filter{MinGPUs: uint64(req.GPUs), MinVRAMMB: req.MinVRAMMB, Exclude: block})
-		if len(best) == 0 {
-			return ui.JobID{}, errors.New("submit: no available provider matches the job")
 		}
 		if job, err = c.SubmitFirst(ctx, best, spec, consumer.Terms{}); err != nil {
 			return ui.JobID{}, fmt.Errorf("submit: %w", err)
 		}
 	}
-	if err := consumer.SaveJob(env.db, consumer.JobRecord{Job: job, State: consumerPaid}); err != nil {
+	if err := consumer.SaveJob(env.db, consumer.JobRecord{Job: job, State: consumer.StatePaid, Consumer: env.signer.Address().String(), Spec: &spec}); err != nil {
 		return job.ID, fmt.Errorf("submit: job %s is paid but not recorded: %w", job.ID, err)
 	}
 	return job.ID, nil
@@ -188,11 +172,11 @@ func (s *jobsSource) consumerSummary(ctx context.Context, env *marketEnv, r cons
 // account did to it, or a claim by the provider after the dispute window.
 func settledState(recorded string) ui.JobState {
 	switch recorded {
-	case consumerReleased:
+	case consumer.StateReleased:
 		return ui.JobReleased
-	case consumerDisputed:
+	case consumer.StateDisputed:
 		return ui.JobDisputed
-	case consumerRefunded:
+	case consumer.StateRefunded:
 		return ui.JobRefunded
 	}
 	return ui.JobClaimed
@@ -357,10 +341,11 @@ func (s *jobsSource) Release(ctx context.Context, id ui.JobID) error {
 	if _, err := c.Verify(ctx, r.Job); err != nil {
 		return fmt.Errorf("release: the result does not verify, dispute it instead: %w", err)
 	}
-	if _, err := c.Release(ctx, r.Job); err != nil {
+	res, err := c.Release(ctx, r.Job)
+	if err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
-	return consumer.SaveJob(env.db, consumer.JobRecord{Job: r.Job, State: consumerReleased})
+	return journalSettled(env, r, consumer.StateReleased, res)
 }
 
 // Dispute implements ui.JobSource.
@@ -369,10 +354,24 @@ func (s *jobsSource) Dispute(ctx context.Context, id ui.JobID) error {
 	if err != nil {
 		return err
 	}
-	if _, err := c.Dispute(ctx, r.Job); err != nil {
+	res, err := c.Dispute(ctx, r.Job)
+	if err != nil {
 		return fmt.Errorf("dispute: %w", err)
 	}
-	return consumer.SaveJob(env.db, consumer.JobRecord{Job: r.Job, State: consumerDisputed})
+	if err := discovery.Block(env.db, r.Job.Provider, "job "+r.Job.ID.String()+": disputed from the Jobs screen"); err != nil {
+		return err
+	}
+	return journalSettled(env, r, consumer.StateDisputed, res)
+}
+
+// journalSettled records a settlement sent from the Jobs screen in the
+// job's record, keeping what the autopilot journaled.
+func journalSettled(env *marketEnv, r consumer.JobRecord, state string, res contracts.Result) error {
+	_, err := consumer.UpdateJob(env.db, r.Job.ID, func(rec *consumer.JobRecord) error {
+		rec.State, rec.Settlement, rec.Fees, rec.Reason, rec.Error = state, res.TxIDs, res.Fees, "settled from the Jobs screen", ""
+		return nil
+	})
+	return err
 }
 
 // TopUp implements ui.JobSource.

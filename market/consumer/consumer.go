@@ -1,15 +1,31 @@
 // Package consumer is the consumer agent and the Go API that scripts use
 // to buy compute: Submit sends a job spec to a provider, answers its x402
 // 402 by building and signing the Escrow payment group (through a signer
-// that enforces the wallet's budget), and returns the job; Events follows
-// the job's event stream with automatic resume; Result and Proof fetch the
-// output tar and the proof chain; Verify checks them against each other
-// and the on-chain escrow; Release and Dispute settle.
+// that enforces the wallet's budget), and returns the job; SubmitFirst
+// tries providers in order (the ranked candidates of market/discovery,
+// which finds providers; this package does not); Events follows the job's
+// event stream with automatic resume; AwaitResult watches the escrow box
+// and refunds after a missed deadline; Result and Proof fetch the output
+// tar and the proof chain; Verify checks them against each other and the
+// on-chain escrow; Release and Dispute settle; KeepFunded tops up a long
+// job; RunSpotCheck re-runs a deterministic job on a second provider.
+//
+// Autopilot does all of that on its own for every unsettled job recorded
+// in the store (SaveJob, JobsBucket), journaling each step in the job's
+// JobRecord before the next, so that a restart resumes where it stopped
+// and nothing is left to a person remembering.
 //
 // A script uses it like this:
 //
+//	d, err := discovery.New(ctx, algodClient, discovery.Options{Registry: apps.Registry, DB: db})
+//	res, err := d.Find(ctx, discovery.Filter{MaxPricePerHour: 3_600_000, Online: true})
 //	c := consumer.New(chain, signer, nil)
-//	job, err := c.Submit(ctx, "http://rig:8402", spec, consumer.Terms{MaxPricePerHour: 3_600_000})
+//	job, err := c.SubmitFirst(ctx, res.Providers(), spec, consumer.Terms{MaxPricePerHour: 3_600_000})
+//	rec, err := consumer.NewAutopilot(c, db, consumer.AutopilotOptions{}).Settle(ctx, job, &spec)
+//	fmt.Println(rec.State, rec.Reason) // released, disputed or refunded
+//
+// or step by step:
+//
 //	_, err = c.Events(ctx, job, 0, func(ev sse.Event) error { fmt.Println(ev.Type); return nil })
 //	v, err := c.Verify(ctx, job)
 //	if err == nil { _, err = c.Release(ctx, job) } else { _, err = c.Dispute(ctx, job) }

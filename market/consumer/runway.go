@@ -27,6 +27,9 @@ type Funding struct {
 	// Warn, if set, is told each time the runway is under Below and no
 	// top-up is sent, with the runway and why.
 	Warn func(runway uint64, why string)
+	// Added, if set, is told of each top-up once it has confirmed, so that
+	// a caller can journal it before the next.
+	Added func(amount uint64)
 }
 
 // KeepFunded watches job's runway (Runway: the seconds its locked funds
@@ -74,6 +77,9 @@ func (c *Client) KeepFunded(ctx context.Context, job Job, f Funding) (uint64, er
 					return added, fmt.Errorf("consumer: automatic top-up: %w", err)
 				}
 				added += f.Amount
+				if f.Added != nil {
+					f.Added(f.Amount)
+				}
 				continue // read the new runway at once
 			}
 		}

@@ -14,15 +14,13 @@ import (
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/jobid"
+	"github.com/kinetic-compute/kinetic/market/discovery"
 	"github.com/kinetic-compute/kinetic/market/sse"
 )
 
 // DefaultSpotCheckShare is the share of deterministic jobs re-run on a
 // second provider.
 const DefaultSpotCheckShare = 0.10
-
-// BlocklistBucket holds the providers this consumer no longer uses.
-const BlocklistBucket = "market/consumer/blocklist"
 
 // SpotCheckPicked reports whether job id falls in share (0 to 1) of jobs,
 // decided from the id's hash so that the choice cannot be steered by the
@@ -32,32 +30,14 @@ func SpotCheckPicked(id jobid.ID, share float64) bool {
 	return float64(binary.BigEndian.Uint64(h[:8]))/float64(^uint64(0)) < share
 }
 
-// Block adds addr to the consumer's blocklist in db with reason.
-func Block(db *bbolt.DB, addr types.Address, reason string) error {
-	return db.Update(func(tx *bbolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists([]byte(BlocklistBucket))
-		if err != nil {
-			return err
-		}
-		return b.Put(addr[:], []byte(reason))
-	})
-}
-
-// Blocklist returns the blocked providers, for Filter.Exclude.
+// Blocklist returns the providers discovery.Block has blocked in db (the
+// list discovery.Find leaves out), as a set.
 func Blocklist(db *bbolt.DB) (map[types.Address]bool, error) {
-	out := map[types.Address]bool{}
-	err := db.View(func(tx *bbolt.Tx) error {
-		b := tx.Bucket([]byte(BlocklistBucket))
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, _ []byte) error {
-			var a types.Address
-			copy(a[:], k)
-			out[a] = true
-			return nil
-		})
-	})
+	list, err := discovery.Blocklist(db)
+	out := make(map[types.Address]bool, len(list))
+	for _, e := range list {
+		out[e.Address] = true
+	}
 	return out, err
 }
 
@@ -75,7 +55,7 @@ var ErrSameProvider = errors.New("consumer: spot check needs a different provide
 // output firstOutput, not yet released) on second, verifies and releases
 // the re-run, and compares the outputs' ContentDigest (the tars' own
 // hashes differ by their timestamps). When they differ it disputes
-// the first job and blocklists its provider in db.
+// the first job and blocklists its provider in db (discovery.Block).
 func (c *Client) RunSpotCheck(ctx context.Context, db *bbolt.DB, first Job, firstOutput []byte, second contracts.Provider, spec compute.Spec) (SpotCheck, error) {
 	if second.Address == first.Provider {
 		return SpotCheck{}, ErrSameProvider
@@ -113,5 +93,5 @@ func (c *Client) RunSpotCheck(ctx context.Context, db *bbolt.DB, first Job, firs
 	if out.Disputed, err = c.Dispute(ctx, first); err != nil {
 		return out, fmt.Errorf("consumer: dispute after a failed spot check: %w", err)
 	}
-	return out, Block(db, first.Provider, "spot check of job "+first.ID.String()+" gave another output")
+	return out, discovery.Block(db, first.Provider, "spot check of job "+first.ID.String()+" gave another output")
 }

@@ -2,22 +2,119 @@ package consumer
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/algorand/go-algorand-sdk/v2/types"
 
 	"go.etcd.io/bbolt"
 
+	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/internal/jobid"
 )
 
 // JobsBucket keeps the jobs this consumer paid for, by job id.
 const JobsBucket = "market/consumer/jobs"
 
-// JobRecord is a paid job with the consumer's last known state of it.
+// JobRecord is a paid job with the consumer's last known state of it: the
+// journal the Autopilot writes before each next step, so that a restart
+// resumes where it stopped.
 type JobRecord struct {
-	Job   Job    `json:"job"`
+	Job Job `json:"job"`
+	// State is one of the State… constants (the Autopilot's journal).
 	State string `json:"state"`
+	// Consumer is the paying account's address; empty in records written
+	// before it was kept (the Autopilot then reads it from the escrow box).
+	Consumer string `json:"consumer,omitempty"`
+	// Spec is the job's spec, kept for a spot check's re-run.
+	Spec *compute.Spec `json:"spec,omitempty"`
+	// LastEventID is the last event of the provider's stream seen; the
+	// stream resumes after it. EventsDone: its end event was seen.
+	LastEventID uint64 `json:"lastEventId,omitempty"`
+	EventsDone  bool   `json:"eventsDone,omitempty"`
+	// Digest is the ContentDigest of the verified output, hex.
+	Digest string `json:"digest,omitempty"`
+	// SpotCheck names the re-run of this job on a second provider;
+	// SpotCheckOf, on that re-run, the job it checks.
+	SpotCheck   string `json:"spotCheck,omitempty"`
+	SpotCheckOf string `json:"spotCheckOf,omitempty"`
+	// ToppedUp is what automatic top-ups added to the lock, microAlgo.
+	ToppedUp uint64 `json:"toppedUp,omitempty"`
+	// Settlement and Fees are the transaction ids and fees of the
+	// settlement this agent sent (release, dispute or refund).
+	Settlement []string `json:"settlement,omitempty"`
+	Fees       uint64   `json:"fees,omitempty"`
+	// Reason says in plain words why the job is in its state.
+	Reason string `json:"reason,omitempty"`
+	// Error is the last failed step's reason, kept until a step succeeds;
+	// Attempts counts the failures in a row and NextTry is when the step is
+	// tried again.
+	Error    string    `json:"error,omitempty"`
+	Attempts int       `json:"attempts,omitempty"`
+	NextTry  time.Time `json:"nextTry,omitzero"`
+	// Updated is when the record was last written.
+	Updated time.Time `json:"updated,omitzero"`
+}
+
+// Terminal reports whether the job is settled: nothing is left to do.
+func (r JobRecord) Terminal() bool {
+	switch r.State {
+	case StateReleased, StateDisputed, StateRefunded, StateSettled:
+		return true
+	}
+	return false
+}
+
+// LoadJob returns the stored record of id; ok is false when there is none.
+func LoadJob(db *bbolt.DB, id jobid.ID) (rec JobRecord, ok bool, err error) {
+	err = db.View(func(tx *bbolt.Tx) error {
+		b := tx.Bucket([]byte(JobsBucket))
+		if b == nil {
+			return nil
+		}
+		raw := b.Get(id[:])
+		if raw == nil {
+			return nil
+		}
+		ok = true
+		return json.Unmarshal(raw, &rec)
+	})
+	if err != nil {
+		return JobRecord{}, false, fmt.Errorf("consumer: stored job %s: %w", id, err)
+	}
+	return rec, ok, nil
+}
+
+// ErrNoRecord: UpdateJob found no record of the job.
+var ErrNoRecord = errors.New("consumer: no record of the job")
+
+// UpdateJob changes the stored record of id with fn in one transaction and
+// returns the record as written; an error from fn writes nothing.
+func UpdateJob(db *bbolt.DB, id jobid.ID, fn func(*JobRecord) error) (JobRecord, error) {
+	var rec JobRecord
+	err := db.Update(func(tx *bbolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte(JobsBucket))
+		if err != nil {
+			return err
+		}
+		raw := b.Get(id[:])
+		if raw == nil {
+			return fmt.Errorf("%w %s", ErrNoRecord, id)
+		}
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			return fmt.Errorf("consumer: stored job %s: %w", id, err)
+		}
+		if err := fn(&rec); err != nil {
+			return err
+		}
+		rec.Job.ID = id
+		if raw, err = json.Marshal(rec); err != nil {
+			return err
+		}
+		return b.Put(id[:], raw)
+	})
+	return rec, err
 }
 
 // SaveJob stores (or replaces) rec.

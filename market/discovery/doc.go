@@ -37,7 +37,7 @@
 //
 // Filters and ranking. Select keeps available, unblocked providers that
 // pass every set Filter field: GPU model substring (any case), VRAM per
-// GPU, price, reputation and heartbeat age. Reputation is completed /
+// GPU, GPU count, price, reputation and heartbeat age. Reputation is completed /
 // (completed + failed + disputed) of the permanent record, counted only
 // from Filter.MinRatedJobs (DefaultMinRatedJobs) settled jobs; an unrated
 // provider fails any MinReputation above 0. The score is WeightPrice ×

@@ -34,6 +34,8 @@ type Filter struct {
 	GPUModel string
 	// MinVRAMMB is the least VRAM per GPU, MiB.
 	MinVRAMMB uint64
+	// MinGPUs is the least number of GPUs (a job's Spec.GPUs).
+	MinGPUs uint64
 	// MaxPricePerHour is the highest price, microAlgo per hour.
 	MaxPricePerHour uint64
 	// MinReputation, in [0, 1], is the least Reputation; a provider with
@@ -96,7 +98,7 @@ func Select(l Listing, f Filter, blocked map[types.Address]bool) []Candidate {
 		if model != "" && !strings.Contains(strings.ToLower(p.GPUModel), model) {
 			continue
 		}
-		if p.VRAMMB < f.MinVRAMMB || (f.MaxPricePerHour > 0 && p.PricePerHour > f.MaxPricePerHour) {
+		if p.VRAMMB < f.MinVRAMMB || p.GPUCount < f.MinGPUs || (f.MaxPricePerHour > 0 && p.PricePerHour > f.MaxPricePerHour) {
 			continue
 		}
 		age := uint64(0)

@@ -65,6 +65,12 @@ func TestReputationAndScore(t *testing.T) {
 	if a := addrs(rated); !reflect.DeepEqual(a, []types.Address{stale.Address, good.Address}) { // window 2600: age 100 costs less than 0.1 of reputation
 		t.Errorf("min reputation 0.85: %v", a)
 	}
+	twoGPUs := prov(8, 1000, 0, 0, 0, 100)
+	twoGPUs.GPUCount = 2
+	many := discovery.Select(discovery.Listing{Round: 100, Providers: []contracts.Provider{good, twoGPUs}}, discovery.Filter{MinGPUs: 2}, nil)
+	if a := addrs(many); !reflect.DeepEqual(a, []types.Address{twoGPUs.Address}) {
+		t.Errorf("min 2 GPUs: %v, want only the two-GPU provider", a)
+	}
 	blocked := discovery.Select(l, discovery.Filter{}, map[types.Address]bool{cheap.Address: true})
 	if len(blocked) != 5 || blocked[0].Address == cheap.Address {
 		t.Errorf("blocked provider selected: %v", addrs(blocked))

@@ -1,60 +1,63 @@
 package provider_test
 
 import (
-	"strings"
+	"errors"
 	"testing"
-
-	"github.com/algorand/go-algorand-sdk/v2/types"
 
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/market/consumer"
+	"github.com/kinetic-compute/kinetic/market/discovery"
 	"github.com/kinetic-compute/kinetic/market/provider"
 )
 
-// TestDiscoverSelectAndOnline: the registered provider is found in the
-// paged listing with its registered terms and reputation, filtered and
-// cached; its signed /v1/info checks out, and a mismatched one does not.
+// TestDiscoverSelectAndOnline: market/discovery finds the running provider
+// agent in the paged listing with its registered terms, filters and caches
+// it; the agent's own signed /v1/info checks out and is refused against
+// another address; a blocklisted provider is left out of Find; and
+// SubmitFirst falls back from an unreachable provider to it.
 func TestDiscoverSelectAndOnline(t *testing.T) {
 	m := newMarket(t, provider.Config{})
-	l, err := consumer.Discover(m.ctx, m.chain.Algod(), m.apps.Registry)
+	db := testkit.DB(t)
+	d, err := discovery.New(m.ctx, m.chain.Algod(), discovery.Options{Registry: m.apps.Registry, DB: db})
 	if err != nil {
-		t.Fatalf("discover: %v", err)
+		t.Fatal(err)
 	}
-	if !l.Paged || l.Round == 0 || len(l.Providers) != 1 {
-		t.Fatalf("listing paged=%v round=%d with %d providers, want 1 paged", l.Paged, l.Round, len(l.Providers))
+	res, err := d.Find(m.ctx, discovery.Filter{})
+	if err != nil {
+		t.Fatalf("find: %v", err)
+	}
+	l := res.Listing
+	if !l.Paged || l.Round == 0 || len(l.Providers) != 1 || len(res.Candidates) != 1 {
+		t.Fatalf("listing paged=%v round=%d with %d providers, %d candidates; want 1 paged", l.Paged, l.Round, len(l.Providers), len(res.Candidates))
 	}
 	p := l.Providers[0]
-	if p.Address != m.prov.Address() || p.PricePerHour != testPrice || !p.Available || p.CPUCores != 2 {
+	if p.Address != m.prov.Address() || p.PricePerHour != testPrice || !p.Available || p.CPUCores != 2 || p.GPUCount != 0 {
 		t.Fatalf("discovered %+v", p)
 	}
 	cases := []struct {
 		name string
-		f    consumer.Filter
+		f    discovery.Filter
 		want int
 	}{
-		{"no filter", consumer.Filter{}, 1},
-		{"price ok", consumer.Filter{MaxPricePerHour: testPrice}, 1},
-		{"too dear", consumer.Filter{MaxPricePerHour: testPrice - 1}, 0},
-		{"gpu model", consumer.Filter{GPUModel: "H100"}, 0},
-		{"blocklisted", consumer.Filter{Exclude: map[types.Address]bool{p.Address: true}}, 0},
-		{"reputation", consumer.Filter{MinCompleted: 1}, 0},
+		{"no filter", discovery.Filter{}, 1},
+		{"price ok", discovery.Filter{MaxPricePerHour: testPrice}, 1},
+		{"too dear", discovery.Filter{MaxPricePerHour: testPrice - 1}, 0},
+		{"gpu model", discovery.Filter{GPUModel: "H100"}, 0},
+		{"one gpu", discovery.Filter{MinGPUs: 1}, 0},
+		{"reputation", discovery.Filter{MinReputation: 0.5, MinRatedJobs: 1}, 0},
 	}
 	for _, c := range cases {
-		if got := len(consumer.Select(l, c.f)); got != c.want {
+		if got := len(discovery.Select(l, c.f, nil)); got != c.want {
 			t.Errorf("%s: %d providers, want %d", c.name, got, c.want)
 		}
 	}
-	db := testkit.DB(t)
-	if err := consumer.SaveListing(db, l); err != nil {
-		t.Fatal(err)
-	}
-	cached, ok, err := consumer.CachedListing(db)
+	cached, ok, err := d.Cached()
 	if err != nil || !ok || len(cached.Providers) != 1 || cached.Providers[0].Address != p.Address || cached.Round != l.Round {
 		t.Fatalf("cached listing %+v ok=%v err=%v", cached, ok, err)
 	}
 	p.Endpoint = m.url
-	in, err := m.consumer.Online(m.ctx, p)
+	in, err := d.CheckInfo(m.ctx, p)
 	if err != nil {
 		t.Fatalf("online: %v", err)
 	}
@@ -63,8 +66,17 @@ func TestDiscoverSelectAndOnline(t *testing.T) {
 	}
 	impostor := p
 	impostor.Address = m.cons.Address()
-	if _, err := m.consumer.Online(m.ctx, impostor); err == nil || !strings.Contains(err.Error(), "not signed by its registered key") {
-		t.Fatalf("info checked against another address: %v", err)
+	if _, err := d.CheckInfo(m.ctx, impostor); !errors.Is(err, discovery.ErrInfoSignature) {
+		t.Fatalf("info checked against another address: %v, want ErrInfoSignature", err)
+	}
+	if err := discovery.Block(db, p.Address, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if res, err := d.FindIn(m.ctx, l, discovery.Filter{}); err != nil || len(res.Candidates) != 0 {
+		t.Fatalf("find after blocking the only provider: %d candidates, %v; want none", len(res.Candidates), err)
+	}
+	if blocked, err := consumer.Blocklist(db); err != nil || !blocked[p.Address] || len(blocked) != 1 {
+		t.Fatalf("consumer.Blocklist %v (%v), want the blocked provider only", blocked, err)
 	}
 	// Fallback: an unreachable provider first, then the real one.
 	dead := contracts.Provider{Address: p.Address, ProviderInfo: contracts.ProviderInfo{Endpoint: "http://127.0.0.1:1"}}
@@ -72,7 +84,7 @@ func TestDiscoverSelectAndOnline(t *testing.T) {
 	if err != nil {
 		t.Fatalf("submit with fallback: %v", err)
 	}
-	if job.Endpoint != m.url {
-		t.Fatalf("job went to %s, want %s", job.Endpoint, m.url)
+	if job.Endpoint != m.url || job.Provider != p.Address {
+		t.Fatalf("job went to %s (%s), want %s", job.Endpoint, job.Provider, m.url)
 	}
 }

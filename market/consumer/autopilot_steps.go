@@ -1,0 +1,310 @@
+package consumer
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kinetic-compute/kinetic/compute"
+	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/internal/jobid"
+	"github.com/kinetic-compute/kinetic/market/discovery"
+	"github.com/kinetic-compute/kinetic/market/sse"
+)
+
+// step does the next thing rec's job needs, read from the chain and the
+// journaled state, and journals its outcome.
+func (a *Autopilot) step(ctx context.Context, rec JobRecord) error {
+	id := rec.Job.ID
+	esc, err := a.c.chain.Job(ctx, id)
+	if errors.Is(err, contracts.ErrNotFound) {
+		return a.gone(rec)
+	}
+	if err != nil {
+		return fmt.Errorf("read the escrow box on-chain: %w", err)
+	}
+	if me := a.c.signer.Address(); esc.Consumer != me {
+		return errNotOurs
+	}
+	if rec.Consumer == "" {
+		if _, err := a.journal(id, func(r *JobRecord) { r.Consumer = esc.Consumer.String() }); err != nil {
+			return err
+		}
+	}
+	switch rec.State {
+	case StateReleasing:
+		return a.settle(ctx, rec, StateReleased, a.c.Release)
+	case StateDisputing:
+		return a.settle(ctx, rec, StateDisputed, a.c.Dispute)
+	case StateRefunding:
+		return a.settle(ctx, rec, StateRefunded, a.c.Refund)
+	}
+	if esc.Status == contracts.JobOpen {
+		return a.open(ctx, rec)
+	}
+	switch rec.State {
+	case StateResult:
+		return a.verify(ctx, rec, esc)
+	case StateVerified:
+		if a.spotCheckPicked(rec) {
+			return a.startSpotCheck(ctx, rec)
+		}
+		return a.advance(id, StateReleasing, "output and proof verified", nil)
+	case StateSpotCheck:
+		return a.awaitSpotCheck(ctx, rec, esc)
+	}
+	return a.advance(id, StateResult, "result anchored on-chain in round "+fmt.Sprint(esc.ResultRound), nil)
+}
+
+// gone journals the settlement of a job whose escrow box no longer exists:
+// what this agent set out to do, or StateSettled.
+func (a *Autopilot) gone(rec JobRecord) error {
+	state, reason := StateSettled, "the escrow box is gone: settled without this agent (a claim by the provider after the dispute window, or another copy of this wallet)"
+	switch rec.State {
+	case StateReleasing:
+		state, reason = StateReleased, ""
+	case StateDisputing:
+		state, reason = StateDisputed, ""
+	case StateRefunding:
+		state, reason = StateRefunded, ""
+	}
+	return a.advance(rec.Job.ID, state, reason, nil)
+}
+
+// settle sends the decided settlement once: the box was present when this
+// step began; if sending fails and the box is gone, it landed.
+func (a *Autopilot) settle(ctx context.Context, rec JobRecord, done string, send func(context.Context, Job) (contracts.Result, error)) error {
+	res, err := send(ctx, rec.Job)
+	if err != nil {
+		if _, jerr := a.c.chain.Job(ctx, rec.Job.ID); errors.Is(jerr, contracts.ErrNotFound) {
+			return a.gone(rec)
+		}
+		return fmt.Errorf("send the %s: %w", map[string]string{StateReleased: "release", StateDisputed: "dispute", StateRefunded: "refund"}[done], err)
+	}
+	return a.advance(rec.Job.ID, done, "", func(r *JobRecord) {
+		r.Settlement, r.Fees = res.TxIDs, res.Fees
+	})
+}
+
+// open watches an open job until its result is anchored (StateResult) or
+// its deadline passes (StateRefunding), following its events and keeping
+// it funded meanwhile.
+func (a *Autopilot) open(ctx context.Context, rec JobRecord) error {
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer cancel()
+	if !rec.EventsDone {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.events(ctx, rec) }()
+	}
+	if a.opts.Funding != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); a.fund(ctx, rec) }()
+	}
+	for {
+		esc, err := a.c.chain.Job(ctx, rec.Job.ID)
+		switch {
+		case errors.Is(err, contracts.ErrNotFound):
+			cur, _, lerr := LoadJob(a.db, rec.Job.ID)
+			if lerr != nil {
+				return lerr
+			}
+			return a.gone(cur)
+		case err != nil:
+			return fmt.Errorf("read the escrow box on-chain: %w", err)
+		case esc.Status == contracts.JobSubmitted:
+			return a.advance(rec.Job.ID, StateResult, fmt.Sprintf("result anchored on-chain in round %d", esc.ResultRound), nil)
+		}
+		st, err := a.c.chain.Algod().Status().Do(ctx)
+		if err != nil {
+			return fmt.Errorf("node status: %w", err)
+		}
+		// The next block is evaluated at LastRound+1, which must be past the deadline.
+		if st.LastRound >= esc.DeadlineRound {
+			return a.advance(rec.Job.ID, StateRefunding,
+				fmt.Sprintf("no result by the deadline round %d: refunding the lock", esc.DeadlineRound), nil)
+		}
+		if !a.sleep(ctx, a.opts.Poll) {
+			return ctx.Err()
+		}
+	}
+}
+
+// events follows rec's stream from its last journaled event until the end
+// event or ctx's end, journaling the last id at most once a second. The
+// stream informs; it decides nothing.
+func (a *Autopilot) events(ctx context.Context, rec JobRecord) {
+	id := rec.Job.ID
+	var last uint64
+	var saved time.Time
+	save := func(done bool) {
+		if _, err := a.journal(id, func(r *JobRecord) {
+			r.LastEventID = max(r.LastEventID, last)
+			r.EventsDone = r.EventsDone || done
+		}); err != nil {
+			a.log.Warn("autopilot: journal events", "job", id, "err", err)
+		}
+		saved = time.Now()
+	}
+	_, err := a.c.Events(ctx, rec.Job, rec.LastEventID, func(ev sse.Event) error {
+		last = ev.ID
+		if a.opts.OnEvent != nil {
+			a.opts.OnEvent(rec.Job, ev)
+		}
+		if ev.Type == sse.EndType {
+			save(true)
+		} else if time.Since(saved) >= time.Second {
+			save(false)
+		}
+		return nil
+	})
+	if last > 0 {
+		save(false)
+	}
+	if err != nil && ctx.Err() == nil {
+		a.log.Info("autopilot: event stream stopped; watching the chain", "job", id, "err", err)
+	}
+}
+
+// fund runs KeepFunded with what is left of the per-job cap, journaling
+// each top-up.
+func (a *Autopilot) fund(ctx context.Context, rec JobRecord) {
+	f := *a.opts.Funding
+	f.Total -= min(f.Total, rec.ToppedUp)
+	warn := f.Warn
+	f.Warn = func(runway uint64, why string) {
+		a.log.Warn("autopilot: job running out of funds", "job", rec.Job.ID, "runway_s", runway, "why", why)
+		if warn != nil {
+			warn(runway, why)
+		}
+	}
+	f.Added = func(amount uint64) {
+		if _, err := a.journal(rec.Job.ID, func(r *JobRecord) { r.ToppedUp += amount }); err != nil {
+			a.log.Warn("autopilot: journal top-up", "job", rec.Job.ID, "err", err)
+		}
+	}
+	if _, err := a.c.KeepFunded(ctx, rec.Job, f); err != nil && ctx.Err() == nil {
+		a.log.Warn("autopilot: automatic top-up stopped", "job", rec.Job.ID, "err", err)
+	}
+}
+
+// verify fetches and checks output and proof: StateVerified, or
+// StateDisputing (the provider blocklisted) on a mismatch, or on a result
+// that cannot be fetched while the dispute window is closing.
+func (a *Autopilot) verify(ctx context.Context, rec JobRecord, esc contracts.Job) error {
+	v, err := a.c.Verify(ctx, rec.Job)
+	if errors.Is(err, ErrMismatch) {
+		return a.dispute(rec, plain(err))
+	}
+	if err != nil {
+		st, serr := a.c.chain.Algod().Status().Do(ctx)
+		if serr == nil && st.LastRound+a.opts.DisputeMargin >= esc.ResultRound+esc.DisputeWindow {
+			return a.dispute(rec, "the result could not be fetched before the dispute window closes: "+plain(err))
+		}
+		return fmt.Errorf("verify the result: %w", err)
+	}
+	digest, err := ContentDigest(v.Output)
+	if err != nil {
+		return a.dispute(rec, "the output is not a readable tar: "+plain(err))
+	}
+	return a.advance(rec.Job.ID, StateVerified, "output and proof verified", func(r *JobRecord) {
+		r.Digest = hex.EncodeToString(digest[:])
+	})
+}
+
+// dispute blocklists the provider, then journals StateDisputing.
+func (a *Autopilot) dispute(rec JobRecord, reason string) error {
+	if err := discovery.Block(a.db, rec.Job.Provider, "job "+rec.Job.ID.String()+": "+reason); err != nil {
+		return err
+	}
+	return a.advance(rec.Job.ID, StateDisputing, reason, nil)
+}
+
+// spotCheckPicked reports whether rec's job is re-run on a second provider.
+func (a *Autopilot) spotCheckPicked(rec JobRecord) bool {
+	sc := a.opts.SpotCheck
+	if sc == nil || sc.Provider == nil || rec.Spec == nil || rec.SpotCheckOf != "" {
+		return false
+	}
+	det := sc.Deterministic
+	if det == nil {
+		det = PinnedOffline
+	}
+	share := sc.Share
+	if share == 0 {
+		share = DefaultSpotCheckShare
+	}
+	return det(*rec.Spec) && SpotCheckPicked(rec.Job.ID, share)
+}
+
+// PinnedOffline is the default test of a deterministic spec: its image is
+// pinned by digest and it runs without network.
+func PinnedOffline(s compute.Spec) bool {
+	return strings.Contains(s.Image, "@sha256:") && s.Network == compute.NetworkNone
+}
+
+// startSpotCheck pays the re-run on a second provider and journals both
+// records; the re-run is then driven like any job.
+func (a *Autopilot) startSpotCheck(ctx context.Context, rec JobRecord) error {
+	second, err := a.opts.SpotCheck.Provider(ctx, rec.Job.Provider)
+	if err != nil {
+		return a.advance(rec.Job.ID, StateReleasing, "spot check skipped, no second provider: "+plain(err), nil)
+	}
+	job, err := a.c.Submit(ctx, second.Endpoint, *rec.Spec, Terms{Provider: second.Address})
+	if err != nil {
+		var pe *PaymentError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("spot check on %s: %w", second.Address, err)
+		}
+		return a.advance(rec.Job.ID, StateReleasing, "spot check skipped, "+second.Address.String()+" took no job: "+plain(err), nil)
+	}
+	if err := a.record(job, rec.Spec, rec.Job.ID.String()); err != nil {
+		return fmt.Errorf("spot check job %s is paid but not recorded: %w", job.ID, err)
+	}
+	return a.advance(rec.Job.ID, StateSpotCheck, "re-run on "+second.Address.String()+" as job "+job.ID.String(), func(r *JobRecord) {
+		r.SpotCheck = job.ID.String()
+	})
+}
+
+// awaitSpotCheck drives the re-run and, once it has settled, releases the
+// job when the outputs match and disputes it (blocklisting its provider)
+// when they differ. A re-run that fails, or does not finish before the
+// dispute window closes, leaves the job's own verification to decide.
+func (a *Autopilot) awaitSpotCheck(ctx context.Context, rec JobRecord, esc contracts.Job) error {
+	sid, err := jobid.Parse(rec.SpotCheck)
+	if err != nil {
+		return a.advance(rec.Job.ID, StateReleasing, "spot check record unreadable; released on its own verification", nil)
+	}
+	second, ok, err := LoadJob(a.db, sid)
+	if err != nil {
+		return err
+	}
+	switch {
+	case !ok:
+		return a.advance(rec.Job.ID, StateReleasing, "spot check record missing; released on its own verification", nil)
+	case second.State == StateReleased && second.Digest != "":
+		if second.Digest == rec.Digest {
+			return a.advance(rec.Job.ID, StateReleasing, "spot check job "+rec.SpotCheck+" gave the same output", nil)
+		}
+		return a.dispute(rec, "spot check job "+rec.SpotCheck+" gave another output")
+	case second.Terminal():
+		return a.advance(rec.Job.ID, StateReleasing, "spot check job "+rec.SpotCheck+" ended "+second.State+"; released on its own verification", nil)
+	}
+	st, err := a.c.chain.Algod().Status().Do(ctx)
+	if err != nil {
+		return fmt.Errorf("node status: %w", err)
+	}
+	if st.LastRound+a.opts.DisputeMargin >= esc.ResultRound+esc.DisputeWindow {
+		return a.advance(rec.Job.ID, StateReleasing, "spot check not finished before the dispute window closes; released on its own verification", nil)
+	}
+	a.start(ctx, sid)
+	if !a.sleep(ctx, a.opts.Poll) {
+		return ctx.Err()
+	}
+	return nil
+}
