@@ -48,11 +48,17 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	trayOK, reason := trayAvailable(ctx)
 	tr := installTray(a, w, trayOK, reason, svcs.provider, cancel, log)
 	var screens mainScreens
+	stopAutopilot := func() {}
 	a.Lifecycle().SetOnStarted(func() {
 		screens = fillMainWindow(a, cfg, shell, dash, startTelemetry(ctx, compute.DefaultNVML()), newSettingsService(db), svcs)
 		startBackground(ctx, cfg, db, log, src, svcs, screens, tr)
+		// Every job this data dir paid for is verified and settled (or
+		// refunded) without the user, from the first wallet open on.
+		stopAutopilot = startConsumerAutopilot(ctx, cfg, svcs.conn, log)
 	})
 	defer func() {
+		// The autopilot and the Jobs screen stop before the store closes.
+		stopAutopilot()
 		if screens.jobs != nil {
 			screens.jobs.Close()
 		}
