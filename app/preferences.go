@@ -235,7 +235,7 @@ func (s *PreferenceStore) Load() (Preferences, error) {
 		return DefaultPreferences(), fmt.Errorf("preferences file %s is not valid JSON (%v): fix it or move it away to start from the defaults", s.Path(), err)
 	}
 	if err := p.Validate(); err != nil {
-		return DefaultPreferences(), fmt.Errorf("preferences file %s: %w: fix it in Settings or move the file away", s.Path(), err)
+		return DefaultPreferences(), fmt.Errorf("preferences file %s: %w: fix it, or move the file away to start from the defaults", s.Path(), err)
 	}
 	return p, nil
 }

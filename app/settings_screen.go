@@ -2,7 +2,9 @@ package app
 
 import (
 	"context"
+	"errors"
 	"image/color"
+	"path/filepath"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/theme"
@@ -16,11 +18,87 @@ import (
 const themePref = "theme"
 
 // settingsService keeps the Settings screen's budget caps in the wallet's
-// budget, which the consumer enforces.
-type settingsService struct{ b *wallet.Budget }
+// budget, which the consumer enforces, and its preferences in the data
+// directory's PreferenceStore.
+type settingsService struct {
+	b     *wallet.Budget
+	prefs *PreferenceStore
+}
 
+// newSettingsService serves the Settings screen of the store db; the
+// preferences are those of db's data directory (OpenStore keeps the store
+// at the top of it).
 func newSettingsService(db *bbolt.DB) settingsService {
-	return settingsService{b: wallet.NewBudget(db, nil)}
+	return settingsService{b: wallet.NewBudget(db, nil), prefs: NewPreferenceStore(filepath.Dir(db.Path()))}
+}
+
+// Preferences implements ui.SettingsService.
+func (s settingsService) Preferences(ctx context.Context) (ui.SettingsPrefs, error) {
+	if err := ctx.Err(); err != nil {
+		return ui.SettingsPrefs{}, err
+	}
+	p, err := s.prefs.Load()
+	if err != nil {
+		return ui.SettingsPrefs{}, err
+	}
+	return settingsPrefs(p), nil
+}
+
+// settingsPrefs is the part of p that Settings edits.
+func settingsPrefs(p Preferences) ui.SettingsPrefs {
+	return ui.SettingsPrefs{
+		Network: p.Network.String(), AlgodURL: p.AlgodURL, TokenSaved: p.AlgodTokenSaved,
+		AutoTopUp: p.AutoTopUp, AutoTopUpMax: p.AutoTopUpMax, SpotCheckPercent: p.SpotCheckPercent,
+		Notify: ui.NotifyPrefs{JobFinished: p.Notify.JobFinished, PaymentReceived: p.Notify.PaymentReceived,
+			LowFunds: p.Notify.LowFunds, Errors: p.Notify.Errors},
+	}
+}
+
+// SavePreferences implements ui.SettingsService: the fields Settings edits
+// are saved over the stored preferences (the role and anything else are
+// kept). The token goes to the OS keyring first; without one it is not
+// saved anywhere and the error says so next to the token field. A new URL
+// without a new token forgets the old token, so that it is never sent to
+// another node.
+func (s settingsService) SavePreferences(ctx context.Context, sp ui.SettingsPrefs, tok ui.TokenChange) error {
+	n, err := ParseNetwork(sp.Network)
+	if err != nil {
+		return &ui.FieldError{Field: "Network", Reason: err.Error()}
+	}
+	old, err := s.prefs.Load()
+	if err != nil {
+		return err
+	}
+	p := old
+	p.Network, p.AlgodURL = n, sp.AlgodURL
+	p.AutoTopUp, p.AutoTopUpMax, p.SpotCheckPercent = sp.AutoTopUp, sp.AutoTopUpMax, sp.SpotCheckPercent
+	p.Notify = Notifications{JobFinished: sp.Notify.JobFinished, PaymentReceived: sp.Notify.PaymentReceived,
+		LowFunds: sp.Notify.LowFunds, Errors: sp.Notify.Errors}
+	if err := p.Validate(); err != nil {
+		return uiFieldError(err)
+	}
+	switch {
+	case tok.Token != "":
+		if err := s.prefs.SetToken(ctx, Secret(tok.Token)); err != nil {
+			return &ui.FieldError{Field: "algod token", Reason: err.Error()}
+		}
+		p.AlgodTokenSaved = true
+	case tok.Forget || (old.AlgodTokenSaved && p.AlgodURL != old.AlgodURL):
+		if err := s.prefs.SetToken(ctx, ""); err != nil {
+			return &ui.FieldError{Field: "algod token", Reason: "the saved token could not be removed: " + err.Error()}
+		}
+		p.AlgodTokenSaved = false
+	}
+	return uiFieldError(s.prefs.Save(p))
+}
+
+// uiFieldError turns a *PreferenceError into the screen's *ui.FieldError.
+func uiFieldError(err error) error {
+	var pe *PreferenceError
+	if errors.As(err, &pe) {
+		return &ui.FieldError{Field: pe.Field, Reason: pe.Reason}
+	}
+	return err
 }
 
 // Budget implements ui.SettingsService.
