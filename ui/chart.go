@@ -1,16 +1,25 @@
 package ui
 
 import (
+	"bytes"
+	"fmt"
+	"image"
 	"image/color"
+	"image/png"
+	"sync"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+	"github.com/go-analyze/charts"
 )
 
-// Fyne has no chart widget; these two are drawn with canvas primitives.
-// Their values change only on the UI goroutine.
+// Fyne has no chart widget. The small live sparklines of the Provide
+// screen are drawn with canvas primitives (their current value and unit
+// are labelled beside them); the Wallet's activity chart, which needs axes
+// and a legend, is rendered to an image by github.com/go-analyze/charts. Their values change only on the UI goroutine.
 
 // Sparkline draws a series of values as a line, scaled between 0 and a
 // fixed maximum (or the series' largest value when max is 0).
@@ -93,78 +102,274 @@ func (r *sparkRenderer) Layout(size fyne.Size) {
 	}
 }
 
-// BarChart draws two series side by side per bucket — here, ALGO spent
-// and earned per day — on a shared scale.
-type BarChart struct {
-	widget.BaseWidget
-	a, b         []float64
-	colorA, colB color.Color
+// ChartSeries is one named, coloured series of a DailyChart, one value per
+// day, in ALGO.
+type ChartSeries struct {
+	Name   string
+	Color  color.Color
+	Values []float64
 }
 
-// NewBarChart returns an empty two-series bar chart.
-func NewBarChart(a, b color.Color) *BarChart {
-	c := &BarChart{colorA: a, colB: b}
+// dailyChartEmpty is what a DailyChart without any day shows.
+const dailyChartEmpty = "No activity to chart yet."
+
+// DailyChart is a bar chart of ALGO amounts per day, with a date axis, an
+// ALGO axis and a legend, rendered to an image by go-analyze/charts. The
+// image is rendered off the UI goroutine at the widget's pixel size and
+// again when the widget is resized, the theme changes or the data does; a
+// render that a newer one supersedes is dropped.
+type DailyChart struct {
+	widget.BaseWidget
+	days   []time.Time
+	series []ChartSeries
+
+	// run runs a render off the UI goroutine; do hands its result back to
+	// the UI goroutine (fyne.Do). Tests replace both.
+	run, do func(func())
+
+	// Fields below belong to the UI goroutine.
+	img     *canvas.Image
+	empty   *canvas.Text
+	gen     uint64   // bumped by every data change
+	last    chartJob // the last render asked for
+	asked   bool     // whether last is set
+	shown   uint64   // the sequence number of the render on screen
+	seq     uint64   // renders asked for
+	lastErr error    // the last render's error, if any
+	mu      sync.Mutex
+	pending *chartJob // the render the worker does next
+	busy    bool      // whether a worker goroutine runs
+}
+
+// NewDailyChart returns an empty chart.
+func NewDailyChart() *DailyChart {
+	c := &DailyChart{run: func(f func()) { go f() }, do: fyne.Do}
+	c.img = canvas.NewImageFromImage(nil)
+	c.img.FillMode = canvas.ImageFillStretch
+	c.img.ScaleMode = canvas.ImageScaleSmooth
+	c.empty = canvas.NewText(dailyChartEmpty, theme.Color(theme.ColorNamePlaceHolder))
+	c.empty.Alignment = fyne.TextAlignCenter
 	c.ExtendBaseWidget(c)
 	return c
 }
 
-// SetValues replaces both series; they must be of equal length.
-func (c *BarChart) SetValues(a, b []float64) {
-	c.a, c.b = append(c.a[:0], a...), append(c.b[:0], b...)
+// SetData replaces the days and the series (each with one value per day)
+// and redraws the chart. Call it on the UI goroutine.
+func (c *DailyChart) SetData(days []time.Time, series []ChartSeries) {
+	c.days = append([]time.Time(nil), days...)
+	c.series = make([]ChartSeries, 0, len(series)) // a render in flight keeps the old slice
+	for _, s := range series {
+		c.series = append(c.series, ChartSeries{Name: s.Name, Color: s.Color, Values: append([]float64(nil), s.Values...)})
+	}
+	c.gen++
 	c.Refresh()
 }
 
-// CreateRenderer implements fyne.Widget.
-func (c *BarChart) CreateRenderer() fyne.WidgetRenderer {
-	bg := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
-	return &barRenderer{c: c, bg: bg}
+// Image returns the image shown, nil before the first render or while the
+// chart has no day.
+func (c *DailyChart) Image() image.Image { return c.img.Image }
+
+// chartJob is everything one render needs, copied on the UI goroutine so
+// the worker shares nothing with the widget.
+type chartJob struct {
+	seq           uint64
+	gen           uint64
+	width, height int     // pixels
+	scale         float32 // pixels per Fyne unit
+	fg, bg, grid  color.Color
+	dark          bool
+	labels        []string
+	series        []ChartSeries
 }
 
-type barRenderer struct {
-	c    *BarChart
-	bg   *canvas.Rectangle
-	bars []*canvas.Rectangle
+// same says whether j would render the same image as o.
+func (j chartJob) same(o chartJob) bool {
+	return j.gen == o.gen && j.width == o.width && j.height == o.height && j.scale == o.scale &&
+		sameColor(j.fg, o.fg) && sameColor(j.bg, o.bg) && sameColor(j.grid, o.grid) && j.dark == o.dark
 }
 
-func (r *barRenderer) Destroy()           {}
-func (r *barRenderer) MinSize() fyne.Size { return fyne.NewSize(240, 90) }
-func (r *barRenderer) Refresh()           { r.Layout(r.c.Size()); canvas.Refresh(r.c) }
-func (r *barRenderer) Objects() []fyne.CanvasObject {
-	objs := []fyne.CanvasObject{r.bg}
-	for _, b := range r.bars {
-		objs = append(objs, b)
+func sameColor(a, b color.Color) bool {
+	if a == nil || b == nil {
+		return a == b
 	}
-	return objs
+	r1, g1, b1, a1 := a.RGBA()
+	r2, g2, b2, a2 := b.RGBA()
+	return r1 == r2 && g1 == g2 && b1 == b2 && a1 == a2
 }
 
-func (r *barRenderer) Layout(size fyne.Size) {
-	r.bg.Resize(size)
-	n := min(len(r.c.a), len(r.c.b))
-	for len(r.bars) < 2*n {
-		col := r.c.colorA
-		if len(r.bars)%2 == 1 {
-			col = r.c.colB
+// request asks for a render at size unless the image on screen (or the one
+// on its way) already matches it. It runs on the UI goroutine.
+func (c *DailyChart) request(size fyne.Size) {
+	if len(c.days) == 0 {
+		c.img.Image = nil
+		c.img.Hide()
+		c.empty.Show()
+		c.asked = false
+		return
+	}
+	c.empty.Hide()
+	c.img.Show()
+	scale := float32(1)
+	if cv := fyne.CurrentApp().Driver().CanvasForObject(c); cv != nil {
+		scale = cv.Scale()
+	}
+	w, h := int(size.Width*scale+0.5), int(size.Height*scale+0.5)
+	if w < 32 || h < 32 {
+		return // not laid out yet
+	}
+	j := chartJob{gen: c.gen, width: w, height: h, scale: scale,
+		fg: theme.Color(theme.ColorNameForeground), bg: theme.Color(theme.ColorNameInputBackground),
+		grid: theme.Color(theme.ColorNameSeparator), dark: isDark(theme.Color(theme.ColorNameBackground))}
+	if c.asked && j.same(c.last) {
+		return
+	}
+	c.seq++
+	j.seq = c.seq
+	j.labels = make([]string, len(c.days))
+	for i, d := range c.days {
+		j.labels[i] = d.Format("Jan 2")
+	}
+	j.series = c.series // replaced, never mutated, by SetData
+	c.last, c.asked = j, true
+
+	c.mu.Lock()
+	c.pending = &j
+	start := !c.busy
+	c.busy = true
+	c.mu.Unlock()
+	if start {
+		c.run(c.work)
+	}
+}
+
+// work renders the pending jobs until none is left, then ends: no
+// goroutine outlives the renders it was started for.
+func (c *DailyChart) work() {
+	for {
+		c.mu.Lock()
+		j := c.pending
+		c.pending = nil
+		if j == nil {
+			c.busy = false
+			c.mu.Unlock()
+			return
 		}
-		r.bars = append(r.bars, canvas.NewRectangle(col))
+		c.mu.Unlock()
+		img, err := renderDailyChart(*j)
+		c.do(func() { c.apply(j.seq, img, err) })
 	}
-	r.bars = r.bars[:2*n]
+}
+
+// apply shows a finished render unless a newer one is already shown.
+func (c *DailyChart) apply(seq uint64, img image.Image, err error) {
+	if seq < c.shown || len(c.days) == 0 {
+		return
+	}
+	c.shown, c.lastErr = seq, err
+	if err != nil {
+		c.empty.Text = "Could not draw the chart: " + err.Error()
+		c.empty.Show()
+		c.empty.Refresh()
+		return
+	}
+	c.img.Image = img
+	c.img.Refresh()
+}
+
+// isDark says whether a background colour is dark.
+func isDark(bg color.Color) bool {
+	r, g, b, _ := bg.RGBA()
+	return (299*r+587*g+114*b)/1000 < 0x8000
+}
+
+func chartColor(c color.Color) charts.Color {
+	n := color.NRGBAModel.Convert(c).(color.NRGBA)
+	return charts.Color{R: n.R, G: n.G, B: n.B, A: n.A}
+}
+
+// renderDailyChart draws j; it touches no widget.
+func renderDailyChart(j chartJob) (image.Image, error) {
+	colors := make([]charts.Color, len(j.series))
+	names := make([]string, len(j.series))
+	values := make([][]float64, len(j.series))
 	top := 0.0
-	for i := range n {
-		top = max(top, r.c.a[i], r.c.b[i])
-	}
-	if top <= 0 {
-		top = 1
-	}
-	const pad = 4
-	h := size.Height - 2*pad
-	slot := (size.Width - 2*pad) / float32(max(n, 1))
-	barW := max(slot/2-1, 1)
-	for i := range n {
-		for j, v := range []float64{r.c.a[i], r.c.b[i]} {
-			bh := float32(max(v, 0)/top) * h
-			bar := r.bars[2*i+j]
-			bar.Move(fyne.NewPos(pad+float32(i)*slot+float32(j)*barW, pad+h-bh))
-			bar.Resize(fyne.NewSize(barW, bh))
+	for i, s := range j.series {
+		colors[i], names[i] = chartColor(s.Color), s.Name
+		values[i] = make([]float64, len(j.labels))
+		copy(values[i], s.Values)
+		for _, v := range values[i] {
+			top = max(top, v)
 		}
 	}
+	th := charts.MakeTheme(charts.ThemeOption{IsDarkMode: j.dark,
+		BackgroundColor: chartColor(j.bg), TextColor: chartColor(j.fg),
+		AxisStrokeColor: chartColor(j.fg), AxisSplitLineColor: chartColor(j.grid), SeriesColors: colors})
+	font := func(pt float64) charts.FontStyle { return charts.NewFontStyleWithSize(pt * float64(j.scale)) }
+	pad := int(8 * j.scale)
+	opt := charts.NewBarChartOptionWithData(values)
+	opt.Theme = th
+	opt.Padding = charts.NewBox(pad, pad, 2*pad, pad)
+	opt.Legend = charts.LegendOption{SeriesNames: names, Offset: charts.OffsetRight, FontStyle: font(11)}
+	opt.CategoryAxis = charts.CategoryAxisOption{Labels: j.labels, LabelCount: min(len(j.labels), 6),
+		LabelFontStyle: font(10)}
+	axis := charts.ValueAxisOption{Title: "ALGO", TitleFontStyle: font(10), LabelFontStyle: font(10),
+		Min: charts.Ptr(0.0), ValueFormatter: algoTick}
+	if top == 0 {
+		axis.Max = charts.Ptr(1.0) // nothing moved: a 0–1 ALGO scale
+	}
+	opt.ValueAxis = []charts.ValueAxisOption{axis}
+	if len(j.labels) <= 7 {
+		opt.SeriesLabelPosition = charts.PositionTop // few bars: print their values
+		for i := range opt.SeriesList {
+			opt.SeriesList[i].Label = charts.SeriesLabel{Show: charts.Ptr(true), FontStyle: font(10), ValueFormatter: algoTick}
+		}
+	}
+	p := charts.NewPainter(charts.PainterOptions{Width: j.width, Height: j.height, OutputFormat: charts.ChartOutputPNG})
+	if err := p.BarChart(opt); err != nil {
+		return nil, err
+	}
+	b, err := p.Bytes()
+	if err != nil {
+		return nil, err
+	}
+	return png.Decode(bytes.NewReader(b))
+}
+
+// algoTick formats an axis or bar value in ALGO: as many decimals as small
+// amounts need, at most six.
+func algoTick(v float64) string {
+	switch {
+	case v == 0:
+		return "0"
+	case v >= 10:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 0.1:
+		return fmt.Sprintf("%.2f", v)
+	case v >= 0.001:
+		return fmt.Sprintf("%.3f", v)
+	}
+	return fmt.Sprintf("%.6f", v)
+}
+
+// CreateRenderer implements fyne.Widget.
+func (c *DailyChart) CreateRenderer() fyne.WidgetRenderer { return &dailyRenderer{c: c} }
+
+type dailyRenderer struct{ c *DailyChart }
+
+func (r *dailyRenderer) Destroy()                     {}
+func (r *dailyRenderer) MinSize() fyne.Size           { return fyne.NewSize(320, 200) }
+func (r *dailyRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.c.img, r.c.empty} }
+func (r *dailyRenderer) Layout(size fyne.Size) {
+	r.c.img.Resize(size)
+	r.c.empty.Resize(size)
+	r.c.empty.Move(fyne.NewPos(0, 0))
+	r.c.request(size)
+}
+
+// Refresh re-renders when the theme or the data changed.
+func (r *dailyRenderer) Refresh() {
+	r.c.empty.Color = theme.Color(theme.ColorNamePlaceHolder)
+	r.c.empty.Refresh()
+	r.c.request(r.c.Size())
+	canvas.Refresh(r.c)
 }

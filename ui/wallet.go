@@ -140,7 +140,7 @@ type Wallet struct {
 	settled, pending, address, copyStatus *widget.Label
 	activitySum                           *widget.Label
 	qr                                    *canvas.Image
-	chart                                 *BarChart
+	chart                                 *DailyChart
 	history                               *widget.List
 	historyMsg                            *widget.Label
 	entries                               []WalletEntry

@@ -132,6 +132,7 @@ func newTestWallet(t *testing.T) (*Wallet, fyne.Window) {
 	w := NewWallet()
 	w.now = func() time.Time { return walletNow }
 	w.spawn = func(f func()) { f() }
+	w.chart.run = func(f func()) { f() }
 	win := test.NewTempWindow(t, w.Content())
 	win.Resize(fyne.NewSize(1000, 720))
 	return w, win
@@ -252,8 +253,18 @@ func TestWalletPopulated(t *testing.T) {
 	if w.qr.Image == nil {
 		t.Error("no QR code for the address")
 	}
-	if len(w.chart.a) != activityDays || w.chart.a[28] != 0.701 || w.chart.b[29] != 1.5 {
-		t.Errorf("chart spent day 28 = %v, earned day 29 = %v", w.chart.a[28], w.chart.b[29])
+	if len(w.chart.days) != activityDays || len(w.chart.series) != 2 {
+		t.Fatalf("chart has %d days, %d series", len(w.chart.days), len(w.chart.series))
+	}
+	spent, earned := w.chart.series[0], w.chart.series[1]
+	if spent.Name != "spent" || earned.Name != "earned" || spent.Values[28] != 0.701 || earned.Values[29] != 1.5 {
+		t.Errorf("chart %s day 28 = %v, %s day 29 = %v", spent.Name, spent.Values[28], earned.Name, earned.Values[29])
+	}
+	if first, last := w.chart.days[0], w.chart.days[activityDays-1]; !first.Equal(dayStart(walletNow).AddDate(0, 0, 1-activityDays)) || !last.Equal(dayStart(walletNow)) {
+		t.Errorf("chart covers %v to %v", first, last)
+	}
+	if w.chart.Image() == nil {
+		t.Error("the activity chart was not rendered")
 	}
 	if got := historyLine(w.entries[0]); !strings.Contains(got, "release received · +1.500000 ALGO") {
 		t.Errorf("history row = %q", got)

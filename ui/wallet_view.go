@@ -43,7 +43,7 @@ func (w *Wallet) buildOverview() {
 	w.qr.FillMode = canvas.ImageFillContain
 	w.qr.ScaleMode = canvas.ImageScalePixels
 	w.qr.SetMinSize(fyne.NewSize(168, 168))
-	w.chart = NewBarChart(spentColor, earnedColor)
+	w.chart = NewDailyChart()
 	w.activitySum = widget.NewLabel(loadingValue)
 	w.activitySum.Wrapping = fyne.TextWrapWord
 
@@ -54,8 +54,8 @@ func (w *Wallet) buildOverview() {
 		"Settled", w.settled, "Pending in escrow", w.pending))
 	receive := widget.NewCard("Receive", "Send ALGO to this address",
 		container.NewBorder(nil, container.NewHBox(copyBtn, w.copyStatus), nil, w.qr, w.address))
-	legend := container.NewHBox(swatch(spentColor), widget.NewLabel("spent"), swatch(earnedColor), widget.NewLabel("earned"))
-	activity := widget.NewCard("Last 30 days", "", container.NewVBox(w.chart, legend, w.activitySum))
+	activity := widget.NewCard("Last 30 days", "ALGO spent (fees included) and earned per day",
+		container.NewVBox(w.chart, w.activitySum))
 	w.overview = container.NewVBox(
 		container.NewGridWithColumns(2, container.NewVBox(balance, earnings), receive),
 		activity)
@@ -77,12 +77,6 @@ func (w *Wallet) buildOverview() {
 			box.Objects[0].(*widget.Label).SetText(historyLine(e))
 			box.Objects[1].(*widget.Label).SetText(historyDetail(e))
 		})
-}
-
-func swatch(c color.Color) fyne.CanvasObject {
-	r := canvas.NewRectangle(c)
-	r.SetMinSize(fyne.NewSize(12, 12))
-	return container.NewCenter(r)
 }
 
 // historyLine is a history row's headline: when, what and how much.
@@ -218,12 +212,18 @@ func (w *Wallet) applyEarnings(e Earnings, err error) {
 
 func (w *Wallet) applyActivity(days []ActivityDay, err error, from time.Time) {
 	if err != nil {
-		w.chart.SetValues(nil, nil)
+		w.chart.SetData(nil, nil)
 		warn(w.activitySum, "Could not read the activity: "+err.Error())
 		return
 	}
 	spent, earned := dailySeries(days, from, activityDays)
-	w.chart.SetValues(spent, earned)
+	dates := make([]time.Time, activityDays)
+	for i := range dates {
+		dates[i] = from.AddDate(0, 0, i)
+	}
+	w.chart.SetData(dates, []ChartSeries{
+		{Name: "spent", Color: spentColor, Values: spent},
+		{Name: "earned", Color: earnedColor, Values: earned}})
 	var ts, te uint64
 	for _, d := range days {
 		ts += d.Spent
