@@ -30,16 +30,25 @@ import (
 // as stored once the Autopilot has stopped.
 func (m *market) autopilot(db *bbolt.DB, id jobid.ID, stop string, opts consumer.AutopilotOptions) consumer.JobRecord {
 	m.t.Helper()
+	return m.autopilotUntil(db, id, stop, func(r consumer.JobRecord) bool { return r.State == stop || stop == "" && r.Terminal() }, opts)
+}
+
+// autopilotUntil is autopilot stopping when until holds for job id's
+// record; what names the condition in a failure.
+func (m *market) autopilotUntil(db *bbolt.DB, id jobid.ID, what string, until func(consumer.JobRecord) bool, opts consumer.AutopilotOptions) consumer.JobRecord {
+	m.t.Helper()
 	ctx, cancel := context.WithTimeout(m.ctx, 2*time.Minute)
 	defer cancel()
-	opts.Poll, opts.MinBackoff = 200*time.Millisecond, 200*time.Millisecond
+	if opts.Poll == 0 {
+		opts.Poll, opts.MinBackoff = 200*time.Millisecond, 200*time.Millisecond
+	}
 	opts.OnChange = func(r consumer.JobRecord) {
-		if r.Job.ID == id && (r.State == stop || stop == "" && r.Terminal()) {
+		if r.Job.ID == id && until(r) {
 			cancel()
 		}
 	}
 	if err := consumer.NewAutopilot(m.consumer, db, opts).Run(ctx); !errors.Is(err, context.Canceled) {
-		m.t.Fatalf("autopilot stopped with %v before job %s reached %q", err, id, stop)
+		m.t.Fatalf("autopilot stopped with %v before job %s reached %q", err, id, what)
 	}
 	rec, ok, err := consumer.LoadJob(db, id)
 	if err != nil || !ok {
@@ -221,4 +230,42 @@ func TestAutopilotDisputesTamperedResult(t *testing.T) {
 	if err != nil || len(blocked) != 1 || blocked[0].Address != m.prov.Address() || !strings.Contains(blocked[0].Reason, job.ID.String()) {
 		t.Fatalf("blocklist %+v (%v), want the provider, naming job %s", blocked, err, job.ID)
 	}
+}
+
+// TestAutopilotKeepsErrorAndRetries: the provider's endpoint does not
+// answer after the result is anchored; the failed verification stays on
+// the record in plain words with its attempts and a growing backoff, the
+// record in state "result". Once the endpoint answers again the next
+// process verifies and releases, clearing the error.
+func TestAutopilotKeepsErrorAndRetries(t *testing.T) {
+	m := newMarket(t, provider.Config{WindowRounds: 200})
+	db := testkit.DB(t)
+	job, err := m.consumer.Submit(m.ctx, m.url, m.spec("echo later > /output/l.txt"), consumer.Terms{})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	live := job.Endpoint
+	job.Endpoint = "http://127.0.0.1:1" // nothing listens there
+	m.record(db, job)
+	var nextTries []time.Time
+	rec := m.autopilotUntil(db, job.ID, "three failed attempts", func(r consumer.JobRecord) bool {
+		if r.Attempts > len(nextTries) {
+			nextTries = append(nextTries, r.NextTry)
+		}
+		return r.Attempts >= 3
+	}, consumer.AutopilotOptions{Poll: 100 * time.Millisecond, MinBackoff: 300 * time.Millisecond, MaxBackoff: 10 * time.Second})
+	if rec.State != consumer.StateResult || rec.Attempts != 3 || !strings.Contains(rec.Error, "connection refused") || strings.Contains(rec.Error, "consumer:") {
+		t.Fatalf("record %+v, want state result with 3 attempts and the plain connection error", rec)
+	}
+	if gap1, gap2 := nextTries[1].Sub(nextTries[0]), nextTries[2].Sub(nextTries[1]); gap2 < gap1+300*time.Millisecond {
+		t.Errorf("retry times %v then %v apart, want the backoff to double (300, 600, 1200 ms)", gap1, gap2)
+	}
+	if _, err := consumer.UpdateJob(db, job.ID, func(r *consumer.JobRecord) error { r.Job.Endpoint = live; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	rec = m.autopilot(db, job.ID, "", consumer.AutopilotOptions{})
+	if rec.State != consumer.StateReleased || rec.Error != "" || rec.Attempts != 0 || len(rec.Settlement) != 1 {
+		t.Fatalf("record %+v, want released with the error cleared", rec)
+	}
+	m.boxGone(job.ID)
 }
