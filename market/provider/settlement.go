@@ -45,6 +45,18 @@ var ErrBlockPruned = errors.New("the node no longer serves this block (not an ar
 // offline a long time) is complete without being slow. A block the node
 // has pruned ends the search with an error wrapping ErrBlockPruned.
 func (c AlgodChain) Settlement(ctx context.Context, id jobid.ID, from, to uint64) (Settlement, bool, error) {
+	return searchSettlement(ctx, func(ctx context.Context, r uint64) (Settlement, bool, error) {
+		return c.blockSettlement(ctx, id, r)
+	}, from, to)
+}
+
+// blockReader looks for the settlement in one round's block.
+type blockReader func(ctx context.Context, round uint64) (Settlement, bool, error)
+
+// searchSettlement reads every round from from to to with read, in chunks
+// of settlementChunk rounds, newest chunk first, settlementReaders blocks
+// at a time, and returns the newest match.
+func searchSettlement(ctx context.Context, read blockReader, from, to uint64) (Settlement, bool, error) {
 	if from == 0 {
 		from = 1
 	}
@@ -53,7 +65,7 @@ func (c AlgodChain) Settlement(ctx context.Context, id jobid.ID, from, to uint64
 		if hi-from >= settlementChunk {
 			lo = hi - settlementChunk + 1
 		}
-		set, found, err := c.searchChunk(ctx, id, lo, hi)
+		set, found, err := searchChunk(ctx, read, lo, hi)
 		if err != nil || found {
 			return set, found, err
 		}
@@ -67,7 +79,7 @@ func (c AlgodChain) Settlement(ctx context.Context, id jobid.ID, from, to uint64
 
 // searchChunk reads rounds lo..hi concurrently and returns the match in
 // the newest of them.
-func (c AlgodChain) searchChunk(ctx context.Context, id jobid.ID, lo, hi uint64) (Settlement, bool, error) {
+func searchChunk(ctx context.Context, read blockReader, lo, hi uint64) (Settlement, bool, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type hit struct {
@@ -84,7 +96,7 @@ func (c AlgodChain) searchChunk(ctx context.Context, id jobid.ID, lo, hi uint64)
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				set, found, err := c.blockSettlement(ctx, id, lo+uint64(i))
+				set, found, err := read(ctx, lo+uint64(i))
 				hits[i] = hit{set, found, err}
 				if err != nil {
 					cancel()
