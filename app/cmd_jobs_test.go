@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kinetic-compute/kinetic/internal/jobid"
 	"github.com/kinetic-compute/kinetic/market/consumer"
@@ -15,8 +16,12 @@ func TestRunJobsListsPaidJobs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	id := jobid.ID{0xca, 0xfe}
+	id, stuck := jobid.ID{0xca, 0xfe}, jobid.ID{0xbe, 0xef}
 	if err := consumer.SaveJob(db, consumer.JobRecord{Job: consumer.Job{ID: id, Endpoint: "http://rig:8402", Amount: 158400}, State: "released"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := consumer.SaveJob(db, consumer.JobRecord{Job: consumer.Job{ID: stuck, Endpoint: "http://gone:8402", Amount: 7}, State: consumer.StateResult,
+		Reason: "result anchored on-chain in round 12", Error: "verify the result: connection refused", Attempts: 4}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
@@ -25,12 +30,35 @@ func TestRunJobsListsPaidJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := stdout.String()
-	for _, want := range []string{"paid for: 1", id.String(), "released", "158400 µALGO", "http://rig:8402", "ran: 0"} {
+	for _, want := range []string{"paid for: 2", id.String(), "released", "158400 µALGO", "http://rig:8402", "ran: 0",
+		stuck.String() + "  result", "result anchored on-chain in round 12", "(retrying after 4 failures: verify the result: connection refused)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
 	if _, _, err := r.parseJobs([]string{"--interval", "0s"}); err == nil {
 		t.Error("zero interval accepted")
+	}
+}
+
+// TestJobsWatchWithoutNode: --watch says the jobs are not being settled,
+// and why, when the node cannot be reached, and still prints the list
+// until interrupted; its usage names the autopilot.
+func TestJobsWatchWithoutNode(t *testing.T) {
+	dir := t.TempDir()
+	r, stdout, stderr := testRunner(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	if err := r.run(ctx, []string{"--data-dir", dir, "--network", "custom", "--algod-url", "http://127.0.0.1:1", "jobs", "--watch", "--interval", "100ms"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "jobs: not settling jobs automatically: node http://127.0.0.1:1 does not answer") {
+		t.Errorf("stderr lacks the reason:\n%s", stderr.String())
+	}
+	if n := strings.Count(stdout.String(), "paid for: 0"); n < 2 {
+		t.Errorf("listed %d times in 300 ms at 100 ms, want at least 2:\n%s", n, stdout.String())
+	}
+	if !strings.Contains(jobsUsage, "consumer autopilot") || !strings.Contains(jobsUsage, "refunds a missed deadline") {
+		t.Errorf("usage does not document the autopilot:\n%s", jobsUsage)
 	}
 }
