@@ -22,8 +22,12 @@ var (
 	releasedRE = regexp.MustCompile(`(?m)^released(: .*)? \(in \[\w+`)
 	refundedRE = regexp.MustCompile(`(?m)^refunded(: .*)? \(in \[\w+`)
 	startedRE  = regexp.MustCompile(`\[\d+\] proof .*execution_started`)
+	proofRE    = regexp.MustCompile(`(?m)^\[\d+\] proof \{"Index":\d+,"Kind":"(\w+)"`)
 	recoverRE  = regexp.MustCompile(`recovered: (\d+) re-attached, (\d+) re-queued, (\d+) failed \(refundable\)`)
 )
+
+// proofSteps are the proof steps of a job that ran, in order.
+const proofSteps = "job_received,escrow_locked,image_verified,resources_allocated,execution_started,execution_finished,output_hashed,result_anchored"
 
 // snapshot is both accounts' balances, each with the round it was read
 // at, and the provider's reputation, before a job.
@@ -155,7 +159,14 @@ func TestTwoProcessesHappyPath(t *testing.T) {
 		if endpoint != p.endpoint() {
 			t.Fatalf("job %d paid on %s, want the provider %s", i, endpoint, p.endpoint())
 		}
-		for _, want := range []string{"hello", "execution_started", "result_anchored", "verified"} {
+		var kinds []string
+		for _, k := range proofRE.FindAllStringSubmatch(out, -1) {
+			kinds = append(kinds, k[1])
+		}
+		if got := strings.Join(kinds, ","); got != proofSteps {
+			t.Errorf("job %d: proof steps streamed %s, want %s", i, got, proofSteps)
+		}
+		for _, want := range []string{`log {"data":"hello\n"`, "\nverified: output and proof verified\n"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("job %d: submit output lacks %q:\n%s", i, want, out)
 			}
