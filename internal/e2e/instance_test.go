@@ -254,10 +254,15 @@ func (p *process) stdout() string {
 	return string(b)
 }
 
+// stderr returns what the process wrote to its stderr so far.
+func (p *process) stderr() string {
+	b, _ := os.ReadFile(p.errPN)
+	return string(b)
+}
+
 // output is the process's stdout and stderr, for a failure message.
 func (p *process) output() string {
-	e, _ := os.ReadFile(p.errPN)
-	return "stdout:\n" + p.stdout() + "stderr:\n" + string(e)
+	return "stdout:\n" + p.stdout() + "stderr:\n" + p.stderr()
 }
 
 // waitFor waits until the process's stdout matches re and returns the

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -181,6 +182,44 @@ func TestTwoProcessesHappyPath(t *testing.T) {
 	}
 	if rep := m.reputation(p.acct.Address); rep.Completed != 2 {
 		t.Fatalf("Registry counts %d completed jobs, want 2", rep.Completed)
+	}
+	m.walletShows(c)
+	// The provider's data dir is its own: a second process on it is refused.
+	show := p.start("", "wallet", "show")
+	if err := show.wait(time.Minute); err == nil || !strings.Contains(show.stderr(), "Kinetic is already running (data dir "+p.dir+")") {
+		t.Fatalf("wallet show on the data dir the provider serves from: %v, want it refused\n%s", err, show.output())
+	}
+}
+
+var showRE = regexp.MustCompile(`balance: (\d+) µALGO, minimum (\d+) µALGO, spendable (\d+) µALGO \(round (\d+)\)`)
+
+// walletShows checks `kinetic wallet show` of an instance against the chain.
+func (m *market) walletShows(in *instance) {
+	t := m.t
+	t.Helper()
+	before, err := m.chain.Algod().AccountInformation(in.acct.Address.String()).Do(m.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := in.run("", "wallet", "show")
+	after, err := m.chain.Algod().AccountInformation(in.acct.Address.String()).Do(m.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"keys in the OS keyring\n", "* " + in.name, in.acct.Address.String() + "\n",
+		"budget: per job no cap, daily no cap; spent today "} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("%s: wallet show lacks %q:\n%s", in.name, want, out)
+		}
+	}
+	g := showRE.FindStringSubmatch(out)
+	if g == nil {
+		t.Fatalf("%s: wallet show prints no balance:\n%s", in.name, out)
+	}
+	var amount, minBal, spendable uint64
+	fmt.Sscan(g[1]+" "+g[2]+" "+g[3], &amount, &minBal, &spendable)
+	if amount < before.Amount || amount > after.Amount || minBal != after.MinBalance || spendable != amount-minBal {
+		t.Fatalf("%s: wallet show %q; the chain says %d..%d µALGO, minimum %d", in.name, g[0], before.Amount, after.Amount, after.MinBalance)
 	}
 }
 
