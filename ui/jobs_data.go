@@ -107,9 +107,36 @@ type JobSource interface {
 	Release(ctx context.Context, id JobID) error
 	Dispute(ctx context.Context, id JobID) error
 	TopUp(ctx context.Context, id JobID, microAlgo uint64) error
-	// Download writes the job's output archive into dir and returns its path.
-	Download(ctx context.Context, id JobID, dir string) (string, error)
+	// Settlement reads from the job's escrow what a release or a dispute
+	// would pay, for the confirmation the user sees first.
+	Settlement(ctx context.Context, id JobID) (JobSettlement, error)
+	// SaveOutput writes the job's output into dir, as its tar archive or,
+	// when extract is set, unpacked into a new folder, and returns the
+	// path written. It never replaces an existing file or folder: a name
+	// already taken gets a numbered one.
+	SaveOutput(ctx context.Context, id JobID, dir string, extract bool) (string, error)
 }
+
+// JobSettlement is what settling a submitted job moves, read from its
+// escrow box, in microAlgos.
+type JobSettlement struct {
+	// Provider and Consumer are the two parties' addresses.
+	Provider, Consumer string
+	// Locked is what the escrow holds for the job; BoxDeposit the box's
+	// minimum balance, which the consumer paid and gets back either way.
+	Locked, BoxDeposit uint64
+	// BilledSeconds and RatePerHour price the result; Bill is what a
+	// release pays the provider (RatePerHour × BilledSeconds / 3600).
+	BilledSeconds, RatePerHour, Bill uint64
+}
+
+// ReleaseRefund is what a release returns to the consumer: the locked
+// funds the bill leaves, and the box deposit.
+func (s JobSettlement) ReleaseRefund() uint64 { return s.Locked - min(s.Bill, s.Locked) + s.BoxDeposit }
+
+// DisputeRefund is what a dispute returns to the consumer: everything
+// locked, and the box deposit; the provider is paid nothing.
+func (s JobSettlement) DisputeRefund() uint64 { return s.Locked + s.BoxDeposit }
 
 // CoalesceInterval is how often buffered live events reach the widgets.
 const CoalesceInterval = 100 * time.Millisecond

@@ -2,9 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -22,9 +19,11 @@ type jobDetail struct {
 	spawn   func(func()) // a goroutine; inline in tests
 	content fyne.CanvasObject
 
-	// chooseDir picks the folder the output is saved in (the user's
-	// Downloads folder); tests replace it.
+	// chooseDir picks the folder the output is saved in (Fyne's folder
+	// dialog); confirm asks before a release or a dispute (Fyne's
+	// confirmation dialog). Tests may replace them.
 	chooseDir func(func(dir string))
+	confirm   func(title, text, confirm string, fn func(bool))
 
 	card                       *widget.Card
 	id, state, peer, funds     *widget.Label
@@ -33,6 +32,7 @@ type jobDetail struct {
 	topUp                      *widget.Entry
 	topUpBtn, release, dispute *widget.Button
 	download                   *widget.Button
+	extract                    *widget.Check
 	txns                       *fyne.Container
 	proof                      *proofView
 	logs                       []string
@@ -55,11 +55,12 @@ func newJobDetail(src JobSource, now func() time.Time) *jobDetail {
 	d.topUp = widget.NewEntry()
 	d.topUp.SetPlaceHolder("ALGO")
 	d.topUpBtn = widget.NewButton("Top up", d.doTopUp)
-	d.release = widget.NewButton("Release payment", func() { d.act("Releasing payment…", simple(d.src.Release, "Payment released.")) })
+	d.release = widget.NewButton("Release payment", d.doRelease)
 	d.release.Importance = widget.HighImportance
-	d.dispute = widget.NewButton("Dispute", func() { d.act("Opening a dispute…", simple(d.src.Dispute, "Dispute opened.")) })
+	d.dispute = widget.NewButton("Dispute", d.doDispute)
 	d.dispute.Importance = widget.DangerImportance
-	d.download = widget.NewButton("Download output", d.doDownload)
+	d.download = widget.NewButton("Download output…", d.doDownload)
+	d.extract = widget.NewCheck("Unpack the files", nil)
 	d.txns = container.NewVBox()
 	d.proof = newProofView()
 	d.logList = widget.NewList(func() int { return len(d.logs) },
@@ -68,7 +69,7 @@ func newJobDetail(src JobSource, now func() time.Time) *jobDetail {
 		},
 		func(id widget.ListItemID, o fyne.CanvasObject) { o.(*widget.Label).SetText(d.logs[id]) })
 
-	actions := container.NewHBox(d.release, d.dispute, d.download)
+	actions := container.NewHBox(d.release, d.dispute, d.download, d.extract)
 	funds := container.NewBorder(nil, nil, nil, container.NewHBox(container.NewGridWrap(fyne.NewSize(100, 36), d.topUp), d.topUpBtn), d.funds)
 	logs := container.NewGridWrap(fyne.NewSize(560, 160), d.logList)
 	d.body = container.NewVBox(
@@ -78,14 +79,7 @@ func newJobDetail(src JobSource, now func() time.Time) *jobDetail {
 		widget.NewLabelWithStyle("Live log", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), logs)
 	d.body.Hide()
 	d.content = container.NewVScroll(container.NewVBox(d.card, d.body))
-	d.chooseDir = func(fn func(string)) {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			d.report(d.job.ID, "", fmt.Errorf("no home directory to save into: %w", err))
-			return
-		}
-		fn(filepath.Join(home, "Downloads"))
-	}
+	d.chooseDir, d.confirm = d.pickFolder, d.confirmDialog
 	return d
 }
 

@@ -21,6 +21,8 @@ type fakeJobs struct {
 	follow func(context.Context, JobID, func(JobEvent)) error
 	err    error // returned by the actions
 
+	settlementErr error // returned by Settlement
+
 	mu    sync.Mutex
 	calls []string
 }
@@ -51,9 +53,24 @@ func (f *fakeJobs) Dispute(_ context.Context, id JobID) error {
 func (f *fakeJobs) TopUp(_ context.Context, id JobID, amt uint64) error {
 	return f.record(fmt.Sprintf("TopUp %s %d", id, amt))
 }
-func (f *fakeJobs) Download(_ context.Context, id JobID, dir string) (string, error) {
-	return dir + "/" + id.String() + ".tar", f.record("Download " + id.String() + " " + dir)
+func (f *fakeJobs) Settlement(_ context.Context, id JobID) (JobSettlement, error) {
+	if f.settlementErr != nil {
+		return JobSettlement{}, f.settlementErr
+	}
+	return testSettlement, nil
 }
+func (f *fakeJobs) SaveOutput(_ context.Context, id JobID, dir string, extract bool) (string, error) {
+	name := dir + "/" + id.String()
+	if !extract {
+		name += ".tar"
+	}
+	return name, f.record(fmt.Sprintf("SaveOutput %s %s %v", id, dir, extract))
+}
+
+// testSettlement is a submitted job's escrow: 0.5 ALGO locked, 30 min
+// billed at 0.6 ALGO/h, so a release pays 0.3 ALGO.
+var testSettlement = JobSettlement{Provider: "PROVIDER" + strings.Repeat("P", 50), Consumer: "CONSUMER" + strings.Repeat("C", 50),
+	Locked: 500_000, BoxDeposit: 108_900, BilledSeconds: 1800, RatePerHour: 600_000, Bill: 300_000}
 
 var jobsNow = time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
 
@@ -130,7 +147,9 @@ func TestJobsLoadingEmptyErrorPopulated(t *testing.T) {
 	}
 }
 
-func TestJobsDetailActionsCallTheSource(t *testing.T) {
+// submittedJob opens a consumer job whose result awaits release.
+func submittedJob(t *testing.T) (*fakeJobs, *jobDetail, fyne.Window, JobDetail) {
+	t.Helper()
 	det := runningDetail()
 	det.CanRelease, det.CanDispute, det.OutputReady = true, true, true
 	det.State = JobSubmitted
@@ -138,37 +157,141 @@ func TestJobsDetailActionsCallTheSource(t *testing.T) {
 		jobs: func(context.Context) ([]JobSummary, error) { return []JobSummary{det.JobSummary}, nil },
 		job:  func(context.Context, JobID) (JobDetail, error) { return det, nil },
 	}
-	j, _ := newTestJobs(t, src, nil)
+	j, w := newTestJobs(t, src, nil)
 	j.Refresh(context.Background())
 	j.list.Select(0)
-	d := j.detail
-	id := det.ID.String()
+	return src, j.detail, w, det
+}
 
+// dialogButton taps the button labelled text in the window's top dialog.
+func dialogButton(t *testing.T, w fyne.Window, text string) {
+	t.Helper()
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatalf("no dialog is open to press %q", text)
+	}
+	test.Tap(findButton(t, top, text))
+}
+
+// dialogText is the text of the window's top dialog.
+func dialogText(t *testing.T, w fyne.Window) string {
+	t.Helper()
+	top := w.Canvas().Overlays().Top()
+	if top == nil {
+		t.Fatal("no dialog is open")
+	}
+	return strings.Join(labelTexts(top), "\n")
+}
+
+func TestJobsReleaseAsksThenReleases(t *testing.T) {
+	src, d, w, det := submittedJob(t)
+	id := det.ID.String()
 	test.Tap(d.release)
-	if d.result.Text != "Payment released." {
-		t.Errorf("after release: %q", d.result.Text)
+	if len(src.calls) != 0 {
+		t.Fatalf("released before confirming: %q", src.calls)
 	}
-	test.Tap(d.dispute)
-	if d.result.Text != "Dispute opened." {
-		t.Errorf("after dispute: %q", d.result.Text)
+	text := dialogText(t, w)
+	for _, want := range []string{
+		releaseTitle,
+		"The escrow pays 0.300000 ALGO to the provider " + testSettlement.Provider + "\n(30 min billed at 0.600000 ALGO per hour).",
+		"It returns 0.308900 ALGO to your account " + testSettlement.Consumer +
+			"\n(the 0.200000 ALGO of the locked 0.500000 ALGO the bill leaves, plus the 0.108900 ALGO box deposit).",
+		"\nA release cannot be undone.",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("release dialog lacks %q:\n%s", want, text)
+		}
 	}
-	d.chooseDir = func(fn func(string)) { fn("/tmp/out") }
-	test.Tap(d.download)
-	if want := "Output saved to /tmp/out/" + id + ".tar"; d.result.Text != want {
-		t.Errorf("after download: %q, want %q", d.result.Text, want)
+	dialogButton(t, w, "Cancel")
+	if len(src.calls) != 0 || d.result.Text != "Nothing was sent." {
+		t.Fatalf("after cancel: calls %q, result %q", src.calls, d.result.Text)
 	}
-	want := []string{"Release " + id, "Dispute " + id, "Download " + id + " /tmp/out"}
-	if fmt.Sprint(src.calls) != fmt.Sprint(want) {
-		t.Errorf("calls %q, want %q", src.calls, want)
-	}
-	if d.topUpBtn.Visible() {
-		t.Error("top-up offered for a job that no longer runs")
+	test.Tap(d.release)
+	dialogButton(t, w, "Release")
+	if fmt.Sprint(src.calls) != fmt.Sprint([]string{"Release " + id}) || d.result.Text != "Payment released." {
+		t.Errorf("after confirming: calls %q, result %q", src.calls, d.result.Text)
 	}
 
 	src.err = errors.New("logic eval error: assert failed pc=412")
 	test.Tap(d.release)
+	dialogButton(t, w, "Release")
 	if d.result.Text != "Failed: logic eval error: assert failed pc=412" || d.result.Importance != widget.DangerImportance {
 		t.Errorf("failed release shows %q", d.result.Text)
+	}
+}
+
+func TestJobsDisputeAsksThenDisputes(t *testing.T) {
+	src, d, w, det := submittedJob(t)
+	test.Tap(d.dispute)
+	text := dialogText(t, w)
+	for _, want := range []string{
+		disputeTitle,
+		"The escrow returns everything to your account " + testSettlement.Consumer + ": 0.608900 ALGO\n(the locked 0.500000 ALGO plus the 0.108900 ALGO box deposit).",
+		"The provider " + testSettlement.Provider + " is paid nothing for its 30 min billed (0.300000 ALGO),\nand the registry records a dispute against it.",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("dispute dialog lacks %q:\n%s", want, text)
+		}
+	}
+	dialogButton(t, w, "Cancel")
+	if len(src.calls) != 0 {
+		t.Fatalf("disputed although cancelled: %q", src.calls)
+	}
+	test.Tap(d.dispute)
+	dialogButton(t, w, "Dispute")
+	if fmt.Sprint(src.calls) != fmt.Sprint([]string{"Dispute " + det.ID.String()}) || d.result.Text != "Dispute opened." {
+		t.Errorf("after confirming: calls %q, result %q", src.calls, d.result.Text)
+	}
+}
+
+func TestJobsSettlementUnreadableAsksNothing(t *testing.T) {
+	src, d, w, _ := submittedJob(t)
+	src.settlementErr = errors.New("escrow box not found")
+	test.Tap(d.release)
+	if w.Canvas().Overlays().Top() != nil || len(src.calls) != 0 {
+		t.Fatalf("a dialog or a call without the escrow's amounts: calls %q", src.calls)
+	}
+	if d.result.Text != "Failed: could not read what the escrow would pay: escrow box not found" {
+		t.Errorf("result %q", d.result.Text)
+	}
+}
+
+func TestJobsDownloadPicksAFolder(t *testing.T) {
+	src, d, w, det := submittedJob(t)
+	id := det.ID.String()
+	if d.topUpBtn.Visible() {
+		t.Error("top-up offered for a job that no longer runs")
+	}
+	// The real picker is Fyne's folder dialog; nothing is saved until a
+	// folder is chosen.
+	test.Tap(d.download)
+	if top := w.Canvas().Overlays().Top(); top == nil || len(src.calls) != 0 {
+		t.Fatalf("download called %q; want the folder dialog and no call", src.calls)
+	}
+	findButton(t, w.Canvas().Overlays().Top(), "Save here")
+	dialogButton(t, w, "Cancel")
+	if w.Canvas().Overlays().Top() != nil || len(src.calls) != 0 {
+		t.Fatalf("cancelling the folder dialog called %q", src.calls)
+	}
+
+	d.chooseDir = func(fn func(string)) { fn("/tmp/out") }
+	test.Tap(d.download)
+	if want := "Output archive saved to /tmp/out/" + id + ".tar"; d.result.Text != want {
+		t.Errorf("after download: %q, want %q", d.result.Text, want)
+	}
+	d.extract.SetChecked(true)
+	test.Tap(d.download)
+	if want := "Output files unpacked into /tmp/out/" + id; d.result.Text != want {
+		t.Errorf("after unpacking: %q, want %q", d.result.Text, want)
+	}
+	want := []string{"SaveOutput " + id + " /tmp/out false", "SaveOutput " + id + " /tmp/out true"}
+	if fmt.Sprint(src.calls) != fmt.Sprint(want) {
+		t.Errorf("calls %q, want %q", src.calls, want)
+	}
+	d.chooseDir = func(func(string)) {} // cancelled
+	test.Tap(d.download)
+	if len(src.calls) != 2 {
+		t.Errorf("a cancelled folder choice saved: %q", src.calls)
 	}
 }
 
@@ -345,4 +468,10 @@ func TestJobsDetailGolden(t *testing.T) {
 	j.list.Select(0)
 	w.Resize(fyne.NewSize(1100, 1300))
 	test.AssertImageMatches(t, "jobs_detail.png", w.Canvas().Capture())
+}
+
+func TestJobsReleaseDialogGolden(t *testing.T) {
+	_, d, w, _ := submittedJob(t)
+	test.Tap(d.release)
+	test.AssertImageMatches(t, "jobs_release_confirm.png", w.Canvas().Capture())
 }
