@@ -16,7 +16,9 @@ import (
 )
 
 // Automatic top-up: a job's lock is topped up when it covers less than
-// topUpBelow seconds, by a quarter of the per-job cap each time.
+// topUpBelow seconds, by a quarter of the per-job cap each time. A job
+// whose whole lock covers less is topped up from its start; what the bill
+// does not use comes back at settlement, so a top-up costs its fee.
 const (
 	topUpBelow = 120
 	topUpParts = 4

@@ -176,9 +176,12 @@ func (a *Autopilot) events(ctx context.Context, rec JobRecord) {
 func (a *Autopilot) fund(ctx context.Context, rec JobRecord) {
 	f := *a.opts.Funding
 	f.Total -= min(f.Total, rec.ToppedUp)
-	warn := f.Warn
+	warn, lastWhy := f.Warn, ""
 	f.Warn = func(runway uint64, why string) {
-		a.log.Warn("autopilot: job running out of funds", "job", rec.Job.ID, "runway_s", runway, "why", why)
+		if why != lastWhy { // once per reason, not at every poll
+			lastWhy = why
+			a.log.Warn("autopilot: job running out of funds", "job", rec.Job.ID, "runway_s", runway, "why", why)
+		}
 		if warn != nil {
 			warn(runway, why)
 		}

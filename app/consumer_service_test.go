@@ -1,0 +1,95 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/algorand/go-algorand-sdk/v2/transaction"
+
+	"github.com/kinetic-compute/kinetic/compute"
+	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/internal/testkit"
+	"github.com/kinetic-compute/kinetic/market/consumer"
+	"github.com/kinetic-compute/kinetic/ui"
+)
+
+// TestConsumerAutopilotLocalNet: on the real LocalNet and Docker, a job
+// submitted from the Submit tab without a provider goes to the provider
+// discovery ranks first, and the desktop's background autopilot verifies
+// and releases it with no one pressing Release; the stop function returns
+// once it has stopped. Then `submit --wait`'s waitJob drives a second job
+// through the autopilot in the foreground, printing its events and steps.
+func TestConsumerAutopilotLocalNet(t *testing.T) {
+	ctx := testkit.Context(t, 4*time.Minute)
+	testkit.Keyring(t)
+	testkit.Docker(t)
+	testkit.TestImage(t)
+	creator := testkit.FundedAccount(t, 20_000_000)
+	dep, err := contracts.EnsureDeployedWith(ctx, testkit.Algod(t), creator.Address, transaction.BasicAccountTransactionSigner{Account: creator},
+		contracts.NewFileDeploymentStore(filepath.Join(t.TempDir(), "deployments.json")), contracts.DefaultDeployConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := newServiceNode(t, ctx, dep, 10_000_000)
+	cons := newServiceNode(t, ctx, dep, 10_000_000)
+	svc := newProviderService(ctx, prov.conn, newMarketplaceSource(prov.cfg), freeListen(t), testLog(t))
+	if err := svc.SetPolicy(ctx, ui.ProviderPolicy{PricePerHour: 3_600_000, AllowedImages: []string{"kinetic-test/"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		t.Fatalf("start providing: %v", err)
+	}
+	defer func() { _ = svc.shutdown(context.Background()) }()
+
+	stop := startConsumerAutopilot(ctx, cons.cfg, cons.conn, testLog(t))
+	jobs := newJobsSource(cons.conn)
+	id, err := jobs.Submit(ctx, ui.JobRequest{Image: testkit.TestImageRef, Command: []string{"sh", "-c", "echo auto > /output/a.txt"},
+		CPUs: 0.5, MemoryMB: 64, MaxSeconds: 20})
+	if err != nil {
+		t.Fatalf("submit to the best match: %v", err)
+	}
+	sum := waitJob(t, ctx, jobs, id, ui.RoleConsumer, ui.JobReleased, 2*time.Minute)
+	stopped := make(chan struct{})
+	go func() { stop(); close(stopped) }()
+	select {
+	case <-stopped:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the autopilot's stop did not return within 10 s")
+	}
+	rec, ok, err := consumer.LoadJob(cons.conn.db, id)
+	if err != nil || !ok || rec.State != consumer.StateReleased || len(rec.Settlement) != 1 || rec.Spec == nil ||
+		rec.Consumer != cons.addr.String() || rec.Job.Provider != prov.addr || sum.Peer != prov.addr.String() {
+		t.Fatalf("record %+v (%v), want released once by the autopilot, paid to the discovered provider", rec, err)
+	}
+
+	env, err := cons.conn.open(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, err := compute.ParseSpec([]byte(`{"version":1,"image":"` + testkit.TestImageRef + `","command":["sh","-c","echo wait > /output/w.txt"],"cpus":0.5,"memoryMB":64,"maxSeconds":20,"network":"none"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	job, err := newConsumerAgent(env).Submit(ctx, rec.Job.Endpoint, spec, consumer.Terms{})
+	if err != nil {
+		t.Fatalf("second submit: %v", err)
+	}
+	var stdout bytes.Buffer
+	r := runner{stdout: &stdout, stderr: testWriter{t}}
+	if err := r.waitJob(ctx, cons.cfg, env, job, &spec); err != nil {
+		t.Fatalf("wait: %v\n%s", err, stdout.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"[1] ", "result: result anchored on-chain", "verified: output and proof verified", "releasing", "released: output and proof verified (in ["} {
+		if !strings.Contains(out, want) {
+			t.Errorf("submit --wait output lacks %q:\n%s", want, out)
+		}
+	}
+	if rec, _, _ := consumer.LoadJob(env.db, job.ID); rec.State != consumer.StateReleased {
+		t.Fatalf("second job %s, want released", rec.State)
+	}
+}
