@@ -3,12 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
 	"github.com/algorand/go-algorand-sdk/v2/crypto"
 	"github.com/algorand/go-algorand-sdk/v2/transaction"
 	"github.com/algorand/go-algorand-sdk/v2/types"
 
+	"github.com/kinetic-compute/kinetic/ui"
 	"github.com/kinetic-compute/kinetic/wallet"
 )
 
@@ -71,4 +73,97 @@ func (s onboardingService) Fund(ctx context.Context, addr string) (string, bool,
 		return "", true, err
 	}
 	return r.TxID, true, nil
+}
+
+// KeyStorage implements ui.OnboardingKeys: where the wallet keeps the
+// keys and, for the encrypted file, why no keyring is used.
+func (s onboardingService) KeyStorage() string {
+	b := s.w.Backend()
+	if b.Kind == wallet.BackendFile {
+		return "in a passphrase-encrypted file (" + b.Reason + ")"
+	}
+	return "in the OS keyring"
+}
+
+// onboardingSetup is the first-run setup with its network and role steps:
+// it saves them in the data directory's preferences (the token in the OS
+// keyring). Build it with newOnboardingSetup.
+type onboardingSetup struct {
+	onboardingService
+	prefs   *PreferenceStore
+	running Network
+}
+
+// newOnboardingSetup gives the setup of svc the network and role steps,
+// saved in cfg's data directory; cfg.Network is the network in use.
+func newOnboardingSetup(svc onboardingService, cfg Config) onboardingSetup {
+	return onboardingSetup{onboardingService: svc, prefs: NewPreferenceStore(cfg.DataDir), running: cfg.Network}
+}
+
+// Networks implements ui.OnboardingChoices.
+func (s onboardingSetup) Networks(ctx context.Context) (string, ui.NetworkChoice, error) {
+	if err := ctx.Err(); err != nil {
+		return "", ui.NetworkChoice{}, err
+	}
+	p, err := s.prefs.Load()
+	if err != nil {
+		return "", ui.NetworkChoice{}, err
+	}
+	return s.running.String(), ui.NetworkChoice{Network: p.Network.String(), AlgodURL: p.AlgodURL}, nil
+}
+
+// SaveNetwork implements ui.OnboardingChoices: the network and URL go to
+// the preferences, the token to the OS keyring (never to a file). A new
+// URL without a token forgets the token saved for the old one.
+func (s onboardingSetup) SaveNetwork(ctx context.Context, c ui.NetworkChoice) error {
+	n, err := ParseNetwork(c.Network)
+	if err != nil {
+		return &ui.FieldError{Field: "Network", Reason: err.Error()}
+	}
+	url := strings.TrimSpace(c.AlgodURL)
+	if err := ValidateAlgodURL(n, url); err != nil {
+		return uiFieldError(err)
+	}
+	old, err := s.prefs.Load()
+	if err != nil {
+		return err
+	}
+	saved := old.AlgodTokenSaved
+	switch {
+	case c.Token != "":
+		if err := s.prefs.SetToken(ctx, Secret(c.Token)); err != nil {
+			return &ui.FieldError{Field: "algod token", Reason: err.Error()}
+		}
+		saved = true
+	case saved && url != old.AlgodURL:
+		if err := s.prefs.SetToken(ctx, ""); err != nil {
+			return &ui.FieldError{Field: "algod token", Reason: "the token saved for the old URL could not be removed: " + err.Error()}
+		}
+		saved = false
+	}
+	_, err = s.prefs.Update(func(p *Preferences) { p.Network, p.AlgodURL, p.AlgodTokenSaved = n, url, saved })
+	return uiFieldError(err)
+}
+
+// SaveRole implements ui.OnboardingChoices.
+func (s onboardingSetup) SaveRole(_ context.Context, role string) error {
+	r, err := ParseRole(role)
+	if err != nil || r == RoleUnset {
+		return fmt.Errorf("unknown role %q (want provider, consumer or both)", role)
+	}
+	_, err = s.prefs.Update(func(p *Preferences) { p.Role = r })
+	return err
+}
+
+// StartTab is the tab the main window should open on for role: a
+// provider starts on Provide (to register), a consumer on the
+// Marketplace; "" (the default tab) before a role is chosen.
+func StartTab(role Role) string {
+	switch role {
+	case RoleProvider, RoleBoth:
+		return ui.TabProvide
+	case RoleConsumer:
+		return ui.TabMarketplace
+	}
+	return ""
 }

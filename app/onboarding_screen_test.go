@@ -2,6 +2,8 @@ package app
 
 import (
 	"context"
+	"errors"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 	"github.com/algorand/go-algorand-sdk/v2/crypto"
 
 	"github.com/kinetic-compute/kinetic/internal/testkit"
+	"github.com/kinetic-compute/kinetic/ui"
 	"github.com/kinetic-compute/kinetic/wallet"
 )
 
@@ -67,5 +70,112 @@ func TestOnboardingServiceImportAndNoDispenser(t *testing.T) {
 	}
 	if txid, ok, err := s.Fund(ctx, "ANY"); ok || err != nil || txid != "" {
 		t.Errorf("fund off LocalNet = %q, %v, %v; want nothing", txid, ok, err)
+	}
+}
+
+// testSetup is a first-run setup running on running, saving in a fresh
+// data directory with an in-memory keyring.
+func testSetup(t *testing.T, running Network) (onboardingSetup, *memKeyring) {
+	t.Helper()
+	s := newOnboardingSetup(onboardingService{}, Config{DataDir: t.TempDir(), Network: running})
+	kr := newMemKeyring()
+	s.prefs.keyring = kr
+	return s, kr
+}
+
+func TestOnboardingSetupSavesNetworkAndRole(t *testing.T) {
+	s, kr := testSetup(t, LocalNet)
+	ctx := context.Background()
+	running, saved, err := s.Networks(ctx)
+	if err != nil || running != ui.NetworkLocalNet || saved != (ui.NetworkChoice{Network: ui.NetworkLocalNet}) {
+		t.Fatalf("networks = %q, %+v, %v", running, saved, err)
+	}
+	if err := s.SaveNetwork(ctx, ui.NetworkChoice{Network: ui.NetworkTestNet, AlgodURL: " https://tn.example ", Token: "tn-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveRole(ctx, ui.SetupProvider); err != nil {
+		t.Fatal(err)
+	}
+	p, err := NewPreferenceStore(s.prefs.dir).Load()
+	want := DefaultPreferences()
+	want.Network, want.AlgodURL, want.AlgodTokenSaved, want.Role = TestNet, "https://tn.example", true, RoleProvider
+	if err != nil || p != want {
+		t.Fatalf("saved %+v, %v; want %+v", p, err, want)
+	}
+	if tok, _ := s.prefs.Token(ctx); tok != "tn-secret" {
+		t.Errorf("keyring token = %q", string(tok))
+	}
+	raw, _ := os.ReadFile(s.prefs.Path())
+	if strings.Contains(string(raw), "tn-secret") {
+		t.Fatal("the token is in the preferences file")
+	}
+	if _, saved, _ := s.Networks(ctx); saved != (ui.NetworkChoice{Network: ui.NetworkTestNet, AlgodURL: "https://tn.example"}) {
+		t.Errorf("reread %+v", saved)
+	}
+
+	// Back to LocalNet: the token saved for the TestNet node is forgotten.
+	if err := s.SaveNetwork(ctx, ui.NetworkChoice{Network: ui.NetworkLocalNet}); err != nil {
+		t.Fatal(err)
+	}
+	if len(kr.m) != 0 {
+		t.Errorf("keyring still holds %d entries", len(kr.m))
+	}
+	if p, _ := s.prefs.Load(); p.AlgodTokenSaved || p.Role != RoleProvider || p.Network != LocalNet {
+		t.Errorf("after LocalNet: %+v", p)
+	}
+}
+
+func TestOnboardingSetupRejects(t *testing.T) {
+	s, kr := testSetup(t, LocalNet)
+	ctx := context.Background()
+	var fe *ui.FieldError
+	err := s.SaveNetwork(ctx, ui.NetworkChoice{Network: ui.NetworkMainNet})
+	if !errors.As(err, &fe) || fe.Field != "algod URL" || !strings.HasPrefix(fe.Reason, "MainNet has no built-in node") {
+		t.Errorf("mainnet without url: %v", err)
+	}
+	kr.fail = errors.New("no secret service")
+	err = s.SaveNetwork(ctx, ui.NetworkChoice{Network: ui.NetworkCustom, AlgodURL: "http://n:8080", Token: "t"})
+	if !errors.As(err, &fe) || fe.Field != "algod token" || !strings.Contains(fe.Reason, "never writes a token to disk") {
+		t.Errorf("token without keyring: %v", err)
+	}
+	if err := s.SaveRole(ctx, "miner"); err == nil || err.Error() != `unknown role "miner" (want provider, consumer or both)` {
+		t.Errorf("bad role: %v", err)
+	}
+	if _, err := os.Stat(s.prefs.Path()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("rejected choices wrote the file: %v", err)
+	}
+}
+
+func TestStartTabFollowsRole(t *testing.T) {
+	for role, want := range map[Role]string{RoleProvider: ui.TabProvide, RoleBoth: ui.TabProvide,
+		RoleConsumer: ui.TabMarketplace, RoleUnset: ""} {
+		if got := StartTab(role); got != want {
+			t.Errorf("StartTab(%q) = %q, want %q", role, got, want)
+		}
+	}
+}
+
+// TestOnboardingKeyStorageSaysWhy opens the wallet on the encrypted file
+// (no keyring used) and on the real keyring, and checks what the setup says.
+func TestOnboardingKeyStorageSaysWhy(t *testing.T) {
+	dir := t.TempDir()
+	db, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	w, err := wallet.Open(context.Background(), wallet.Options{DB: db, KeystorePath: dir + "/" + keystoreFile,
+		Probe:      func() error { return errors.New("org.freedesktop.secrets was not provided") },
+		Passphrase: func(context.Context) ([]byte, error) { return []byte("correct horse battery"), nil },
+		KDF:        wallet.KDFParams{Time: 1, MemoryKiB: 8 * 1024, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := onboardingService{w: w}.KeyStorage()
+	if !strings.HasPrefix(got, "in a passphrase-encrypted file (no usable OS keyring: org.freedesktop.secrets was not provided; using encrypted file ") {
+		t.Errorf("file backend: %q", got)
+	}
+	if got := (onboardingService{w: newTestWalletStore(t)}).KeyStorage(); got != "in the OS keyring" {
+		t.Errorf("keyring backend: %q", got)
 	}
 }
