@@ -346,3 +346,28 @@ func TestWalletImportOnTerminalErasesTheLine(t *testing.T) {
 		t.Fatalf("import read past its line: %d bytes left", in.Len())
 	}
 }
+
+func TestWalletFundOnCustomEndpoint(t *testing.T) {
+	testkit.Keyring(t)
+	m := testkit.LocalNet(t)
+	url, token := testkit.AlgodEndpoint(t)
+	a, words := newWords(t)
+	cfg := Config{DataDir: t.TempDir(), Network: Custom, AlgodURL: url, AlgodToken: Secret(token), LocalNetDir: t.TempDir()}
+	if _, err := walletRun(t, cfg, walletIO{in: strings.NewReader(words)}, "import"); err != nil {
+		t.Fatal(err)
+	}
+	// --localnet-dir names no LocalNet: there is no dispenser to pay from.
+	_, err := walletRun(t, cfg, walletIO{}, "fund")
+	if err == nil || !strings.HasPrefix(err.Error(), "wallet fund: no LocalNet in "+cfg.LocalNetDir+" (start it with 'kinetic localnet up')") {
+		t.Fatalf("fund without a LocalNet: %v", err)
+	}
+	// The custom endpoint is the LocalNet node of --localnet-dir: funded.
+	cfg.LocalNetDir = m.Dir()
+	out, err := walletRun(t, cfg, walletIO{}, "fund", "--amount", "1000000")
+	if err != nil {
+		t.Fatalf("fund on the LocalNet node as a custom endpoint: %v", err)
+	}
+	if !strings.HasSuffix(out, "; balance 1000000 µALGO\n") || !strings.Contains(out, a.Address.String()) {
+		t.Fatalf("fund output %q", out)
+	}
+}
