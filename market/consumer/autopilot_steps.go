@@ -136,7 +136,7 @@ func (a *Autopilot) open(ctx context.Context, rec JobRecord) error {
 }
 
 // events follows rec's stream from its last journaled event until the end
-// event or ctx's end, journaling the last id at most once a second. The
+// event or ctx's end, journaling the last id at most every 5 s. The
 // stream informs; it decides nothing.
 func (a *Autopilot) events(ctx context.Context, rec JobRecord) {
 	id := rec.Job.ID
@@ -158,7 +158,7 @@ func (a *Autopilot) events(ctx context.Context, rec JobRecord) {
 		}
 		if ev.Type == sse.EndType {
 			save(true)
-		} else if time.Since(saved) >= time.Second {
+		} else if time.Since(saved) >= 5*time.Second {
 			save(false)
 		}
 		return nil
