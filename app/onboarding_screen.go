@@ -2,7 +2,10 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
@@ -90,20 +93,25 @@ func (s onboardingService) KeyStorage() string {
 // keyring). Build it with newOnboardingSetup.
 type onboardingSetup struct {
 	onboardingService
-	prefs   *PreferenceStore
-	running Network
+	prefs      *PreferenceStore
+	running    Network
+	runningURL string
 }
 
 // newOnboardingSetup gives the setup of svc the network and role steps,
 // saved in cfg's data directory; cfg.Network is the network in use.
 func newOnboardingSetup(svc onboardingService, cfg Config) onboardingSetup {
-	return onboardingSetup{onboardingService: svc, prefs: NewPreferenceStore(cfg.DataDir), running: cfg.Network}
+	return onboardingSetup{onboardingService: svc, prefs: NewPreferenceStore(cfg.DataDir), running: cfg.Network, runningURL: cfg.AlgodURL}
 }
 
-// Networks implements ui.OnboardingChoices.
+// Networks implements ui.OnboardingChoices. Before anything is saved the
+// choice starts from the network in use (as the command line set it).
 func (s onboardingSetup) Networks(ctx context.Context) (string, ui.NetworkChoice, error) {
 	if err := ctx.Err(); err != nil {
 		return "", ui.NetworkChoice{}, err
+	}
+	if _, err := os.Stat(s.prefs.Path()); errors.Is(err, fs.ErrNotExist) {
+		return s.running.String(), ui.NetworkChoice{Network: s.running.String(), AlgodURL: s.runningURL}, nil
 	}
 	p, err := s.prefs.Load()
 	if err != nil {

@@ -125,6 +125,23 @@ func TestOnboardingSetupSavesNetworkAndRole(t *testing.T) {
 	}
 }
 
+// TestOnboardingSetupStartsFromTheRunningNetwork: before anything is
+// saved, an instance started with --network testnet --algod-url offers
+// that, not the LocalNet default.
+func TestOnboardingSetupStartsFromTheRunningNetwork(t *testing.T) {
+	s := newOnboardingSetup(onboardingService{}, Config{DataDir: t.TempDir(), Network: TestNet, AlgodURL: "https://flag.example"})
+	running, saved, err := s.Networks(context.Background())
+	if err != nil || running != ui.NetworkTestNet || saved != (ui.NetworkChoice{Network: ui.NetworkTestNet, AlgodURL: "https://flag.example"}) {
+		t.Errorf("networks = %q, %+v, %v", running, saved, err)
+	}
+	if err := os.WriteFile(s.prefs.Path(), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Networks(context.Background()); err == nil || !strings.Contains(err.Error(), "is not valid JSON") {
+		t.Errorf("broken file: %v", err)
+	}
+}
+
 func TestOnboardingSetupRejects(t *testing.T) {
 	s, kr := testSetup(t, LocalNet)
 	ctx := context.Background()
