@@ -16,6 +16,9 @@
 // CheckInfo asks the advertised endpoint for GET /v1/info through an injected
 // HTTP client and says why it does not answer: a timeout, a refused
 // connection, an unexpected status, or a body that is not this provider's.
+// MappingAdvice and ReachAdvice turn either failure into what the user can
+// do: forward the port by hand, open the firewall, or, behind CGNAT, get a
+// public address, since no forwarding helps there.
 //
 // # What the tests show, and what they cannot
 //
