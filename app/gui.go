@@ -44,6 +44,9 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	// engine or keyring call stands between the launch and that frame.
 	dash := ui.NewDashboard(src)
 	w, shell := newShellWindow(a, dash)
+	if prefs, err := NewPreferenceStore(cfg.DataDir).Load(); err == nil {
+		shell.Select(StartTab(prefs.Role)) // a provider opens on Provide, a consumer on the Marketplace
+	}
 	go dash.Run(ctx, ui.DefaultRefreshInterval)
 	trayOK, reason := trayAvailable(ctx)
 	tr := installTray(a, w, trayOK, reason, svcs.provider, cancel, log)

@@ -80,6 +80,19 @@ func (sh *Shell) Fill(s Screens) {
 	sh.Tabs.Refresh()
 }
 
+// Select opens the tab titled title (one of the Tab constants) and reports
+// whether there is one; "" or an unknown title leaves the selection as it
+// is. Call it on the UI goroutine.
+func (sh *Shell) Select(title string) bool {
+	for _, it := range sh.Tabs.Items {
+		if it.Text == title {
+			sh.Tabs.Select(it)
+			return true
+		}
+	}
+	return false
+}
+
 // loading stands in for a screen that is still being built.
 func loading(title string) fyne.CanvasObject {
 	return container.NewVBox(screen(title, "Loading…"))

@@ -73,3 +73,14 @@ func hasText(o fyne.CanvasObject, sub string) bool {
 	}
 	return false
 }
+
+func TestShellSelect(t *testing.T) {
+	d, _ := newTestDashboard(t, allUp())
+	sh := NewShell(d)
+	if !sh.Select(TabProvide) || sh.Tabs.Selected().Text != TabProvide {
+		t.Fatalf("Select(%q) did not open it (selected %q)", TabProvide, sh.Tabs.Selected().Text)
+	}
+	if sh.Select("") || sh.Select("Nope") || sh.Tabs.Selected().Text != TabProvide {
+		t.Errorf("an empty or unknown title changed the selection to %q", sh.Tabs.Selected().Text)
+	}
+}
