@@ -51,12 +51,13 @@ func settingsPrefs(p Preferences) ui.SettingsPrefs {
 		AutoTopUp: p.AutoTopUp, AutoTopUpMax: p.AutoTopUpMax, SpotCheckPercent: p.SpotCheckPercent,
 		Notify: ui.NotifyPrefs{JobFinished: p.Notify.JobFinished, PaymentReceived: p.Notify.PaymentReceived,
 			LowFunds: p.Notify.LowFunds, Errors: p.Notify.Errors},
+		Role: string(p.Role),
 	}
 }
 
 // SavePreferences implements ui.SettingsService: the fields Settings edits
-// are saved over the stored preferences (the role and anything else are
-// kept). The token goes to the OS keyring first; without one it is not
+// are saved over the stored preferences (anything else is kept; an empty
+// role keeps the saved one). The token goes to the OS keyring first; without one it is not
 // saved anywhere and the error says so next to the token field. A new URL
 // without a new token forgets the old token, so that it is never sent to
 // another node.
@@ -74,6 +75,9 @@ func (s settingsService) SavePreferences(ctx context.Context, sp ui.SettingsPref
 	p.AutoTopUp, p.AutoTopUpMax, p.SpotCheckPercent = sp.AutoTopUp, sp.AutoTopUpMax, sp.SpotCheckPercent
 	p.Notify = Notifications{JobFinished: sp.Notify.JobFinished, PaymentReceived: sp.Notify.PaymentReceived,
 		LowFunds: sp.Notify.LowFunds, Errors: sp.Notify.Errors}
+	if sp.Role != "" { // "": the screen never chose one; keep the setup's
+		p.Role = Role(sp.Role)
+	}
 	if err := p.Validate(); err != nil {
 		return uiFieldError(err)
 	}

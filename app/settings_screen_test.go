@@ -67,13 +67,20 @@ func TestSettingsServicePreferencesRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, err = s.Preferences(ctx)
-	want.TokenSaved = true
+	want.TokenSaved, want.Role = true, ui.SetupProvider // the role the setup chose is kept
 	if err != nil || got != want {
 		t.Fatalf("reloaded %+v, %v; want %+v", got, err, want)
 	}
 	p, err := NewPreferenceStore(s.prefs.dir).Load()
 	if err != nil || p.Role != RoleProvider || p.Network != TestNet {
 		t.Errorf("file: %+v, %v; want the provider role kept and TestNet", p, err)
+	}
+	want.Role = ui.SetupConsumer
+	if err := s.SavePreferences(ctx, want, ui.TokenChange{}); err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := s.prefs.Load(); p.Role != RoleConsumer {
+		t.Errorf("role after Settings chose consumer: %q", p.Role)
 	}
 	if tok, _ := s.prefs.Token(ctx); tok != "tn-token" {
 		t.Errorf("token = %q", string(tok))

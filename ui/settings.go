@@ -66,6 +66,9 @@ type SettingsPrefs struct {
 	SpotCheckPercent int
 	// Notify are the notifications wanted.
 	Notify NotifyPrefs
+	// Role is SetupProvider, SetupConsumer, SetupBoth, or "" before the
+	// first-run setup asked.
+	Role string
 }
 
 // TokenChange is what SavePreferences does with the saved algod token.
@@ -161,6 +164,8 @@ type Settings struct {
 	notifyLow          *widget.Check
 	notifyErr          *widget.Check
 	notifyStatus       *widget.Label
+	role               *widget.RadioGroup
+	roleStatus         *widget.Label
 	theme              *widget.RadioGroup
 	prefsControls      []fyne.Disableable
 	prefsForms         []*widget.Form
@@ -272,7 +277,13 @@ func NewSettings(info SettingsInfo, svc SettingsService, current string, onTheme
 	notify := widget.NewCard("Notifications", "Which desktop notifications to show",
 		container.NewVBox(s.notifyJob, s.notifyPaid, s.notifyLow, s.notifyErr, s.notifyStatus))
 
-	s.prefsControls = []fyne.Disableable{s.network, s.url.entry, s.token.entry, s.forgetToken, s.netSave,
+	s.role = widget.NewRadioGroup([]string{roleProvideText, roleConsumeText, roleBothText}, nil)
+	s.role.Horizontal = true
+	s.roleStatus = status(loadingValue)
+	role := widget.NewCard("What you do here", "Picks the tab Kinetic opens on and the steps it suggests",
+		container.NewVBox(s.role, s.roleStatus))
+
+	s.prefsControls = []fyne.Disableable{s.role, s.network, s.url.entry, s.token.entry, s.forgetToken, s.netSave,
 		s.autoTopUp, s.topUpMax.entry, s.share.entry, s.autoSave, s.notifyJob, s.notifyPaid, s.notifyLow, s.notifyErr}
 	s.setPrefsEnabled(false)
 
@@ -285,7 +296,7 @@ func NewSettings(info SettingsInfo, svc SettingsService, current string, onTheme
 		}
 	}
 	appearance := widget.NewCard("Appearance", "", s.theme)
-	s.content = container.NewVScroll(container.NewVBox(conn, network, budget, autopilot, notify, appearance))
+	s.content = container.NewVScroll(container.NewVBox(conn, role, network, budget, autopilot, notify, appearance))
 	return s
 }
 
@@ -334,6 +345,7 @@ func (s *Settings) Load(ctx context.Context) {
 			warn(s.netStatus, msg)
 			warn(s.autoStatus, msg)
 			warn(s.notifyStatus, msg)
+			warn(s.roleStatus, msg)
 			return // the forms stay disabled: saving them would overwrite what could not be read
 		}
 		s.showPrefs(prefs)
@@ -362,6 +374,11 @@ func (s *Settings) showPrefs(p SettingsPrefs) {
 	for _, c := range []*widget.Check{s.notifyJob, s.notifyPaid, s.notifyLow, s.notifyErr} {
 		c.OnChanged = func(bool) { s.onNotifyChanged() }
 	}
+	s.role.OnChanged = nil
+	s.role.SetSelected(roleText[p.Role])
+	s.role.OnChanged = s.onRoleChanged
+	s.roleStatus.Importance = widget.MediumImportance
+	s.roleStatus.SetText(roleSummary(p.Role))
 	s.notifyControlsLive = true
 	s.setPrefsEnabled(true)
 	s.showNetworkStatus("")
@@ -643,6 +660,47 @@ func (s *Settings) onNotifyChanged() {
 			s.prefs.Notify = p.Notify
 			s.notifyStatus.Importance = widget.SuccessImportance
 			s.notifyStatus.SetText("Saved.")
+		})
+	})
+}
+
+// roleText is how the choices show each role.
+var roleText = map[string]string{SetupProvider: roleProvideText, SetupConsumer: roleConsumeText, SetupBoth: roleBothText}
+
+func roleSummary(role string) string {
+	switch role {
+	case SetupProvider, SetupBoth:
+		return "Kinetic opens on the " + TabProvide + " tab. Changes are saved at once and apply at the next start."
+	case SetupConsumer:
+		return "Kinetic opens on the " + TabMarketplace + ". Changes are saved at once and apply at the next start."
+	}
+	return "Not chosen yet. Changes are saved at once and apply at the next start."
+}
+
+func (s *Settings) onRoleChanged(choice string) {
+	var role string
+	for r, text := range roleText {
+		if text == choice {
+			role = r
+		}
+	}
+	if role == "" {
+		return // a radio group can be cleared; that is no choice
+	}
+	p := s.prefs
+	p.Role = role
+	s.roleStatus.Importance = widget.MediumImportance
+	s.roleStatus.SetText("Saving…")
+	s.spawn(func() {
+		err := s.svc.SavePreferences(s.ctx, p, TokenChange{})
+		fyne.Do(func() {
+			if err != nil {
+				warn(s.roleStatus, "Not saved: "+err.Error())
+				return
+			}
+			s.prefs.Role = role
+			s.roleStatus.Importance = widget.SuccessImportance
+			s.roleStatus.SetText("Saved. " + roleSummary(role))
 		})
 	})
 }

@@ -89,7 +89,7 @@ func TestSettingsShowsConfiguration(t *testing.T) {
 
 func TestSettingsLoadingStateDisablesPreferences(t *testing.T) {
 	s, w := newTestSettings(t, SettingsInfo{DataDir: "/d", Network: NetworkLocalNet}, &fakeSettings{prefs: defaultPrefs()}, nil)
-	for _, l := range []string{s.budgetStatus.Text, s.netStatus.Text, s.autoStatus.Text, s.notifyStatus.Text} {
+	for _, l := range []string{s.budgetStatus.Text, s.netStatus.Text, s.autoStatus.Text, s.notifyStatus.Text, s.roleStatus.Text} {
 		if l != loadingValue {
 			t.Errorf("before loading a status reads %q", l)
 		}
@@ -97,7 +97,7 @@ func TestSettingsLoadingStateDisablesPreferences(t *testing.T) {
 	if !s.netSave.Disabled() || !s.autoSave.Disabled() || !s.network.Disabled() || !s.notifyJob.Disabled() {
 		t.Error("the preference forms are enabled before they are loaded")
 	}
-	w.Resize(fyne.NewSize(900, 1700))
+	w.Resize(fyne.NewSize(900, 1850))
 	test.AssertImageMatches(t, "settings_loading.png", w.Canvas().Capture())
 }
 
@@ -108,7 +108,7 @@ func TestSettingsBudgetLoadsAndSaves(t *testing.T) {
 	if s.perJob.entry.Text != "2.5" || s.daily.entry.Text != "" || s.budgetStatus.Text != "Per job: 2.500000 ALGO · per day: no cap" {
 		t.Errorf("loaded: per job %q, daily %q, status %q", s.perJob.entry.Text, s.daily.entry.Text, s.budgetStatus.Text)
 	}
-	w.Resize(fyne.NewSize(900, 1700))
+	w.Resize(fyne.NewSize(900, 1850))
 	test.AssertImageMatches(t, "settings.png", w.Canvas().Capture())
 	s.daily.entry.SetText("")
 	test.Type(s.daily.entry, "10")
@@ -160,10 +160,10 @@ func TestSettingsPreferencesReadErrorKeepsFormsDisabled(t *testing.T) {
 	f := &fakeSettings{prefsErr: errors.New("preferences file /d/preferences.json is not valid JSON")}
 	s := loadedSettings(t, f)
 	want := "Could not read the saved preferences: preferences file /d/preferences.json is not valid JSON"
-	if s.netStatus.Text != want || s.autoStatus.Text != want || s.notifyStatus.Text != want {
+	if s.netStatus.Text != want || s.autoStatus.Text != want || s.notifyStatus.Text != want || s.roleStatus.Text != want {
 		t.Errorf("statuses %q / %q / %q", s.netStatus.Text, s.autoStatus.Text, s.notifyStatus.Text)
 	}
-	if !s.netSave.Disabled() || !s.autoSave.Disabled() {
+	if !s.netSave.Disabled() || !s.autoSave.Disabled() || !s.role.Disabled() {
 		t.Error("a form that could not be read can be saved over the file")
 	}
 }
@@ -338,6 +338,26 @@ func TestSettingsNotificationsSaveAtOnce(t *testing.T) {
 	}
 }
 
+func TestSettingsRoleSavesAtOnce(t *testing.T) {
+	p := defaultPrefs()
+	p.Role = SetupConsumer
+	f := &fakeSettings{prefs: p}
+	s := loadedSettings(t, f)
+	if s.role.Selected != roleConsumeText || s.roleStatus.Text != "Kinetic opens on the Marketplace. Changes are saved at once and apply at the next start." {
+		t.Errorf("loaded role %q, status %q", s.role.Selected, s.roleStatus.Text)
+	}
+	if len(f.prefSaves) != 0 {
+		t.Fatalf("loading saved: %+v", f.prefSaves)
+	}
+	s.role.SetSelected(roleProvideText)
+	if len(f.prefSaves) != 1 || f.prefSaves[0].Role != SetupProvider || f.prefSaves[0].Network != NetworkLocalNet {
+		t.Fatalf("saved %+v", f.prefSaves)
+	}
+	if s.roleStatus.Text != "Saved. Kinetic opens on the Provide tab. Changes are saved at once and apply at the next start." {
+		t.Errorf("status = %q", s.roleStatus.Text)
+	}
+}
+
 func TestSettingsOpenFolder(t *testing.T) {
 	s := loadedSettings(t, &fakeSettings{prefs: defaultPrefs()})
 	var opened []string
@@ -377,6 +397,6 @@ func TestSettingsFieldReasonsGolden(t *testing.T) {
 	if len(f.prefSaves) != 0 || f.saves != 0 {
 		t.Fatalf("saved %d preferences, %d budgets", len(f.prefSaves), f.saves)
 	}
-	w.Resize(fyne.NewSize(900, 1850))
+	w.Resize(fyne.NewSize(900, 2000))
 	test.AssertImageMatches(t, "settings_errors.png", w.Canvas().Capture())
 }
