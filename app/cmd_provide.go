@@ -15,6 +15,7 @@ import (
 
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/market/nat"
 	"github.com/kinetic-compute/kinetic/market/provider"
 	"github.com/kinetic-compute/kinetic/wallet"
 )
@@ -24,7 +25,7 @@ import (
 const EnvPassphrase = "KINETIC_PASSPHRASE"
 
 // provideUsage is printed above the provide flags.
-const provideUsage = "usage: kinetic provide --headless [--listen ADDR] [--price µALGO/h] [--register --advertise URL] [--allow-image PREFIX,…] | --self-test\n"
+const provideUsage = "usage: kinetic provide --headless [--listen ADDR] [--price µALGO/h] [--register --advertise URL] [--allow-image PREFIX,…] [--map-port] | --self-test [--map-port]\n"
 
 // marketEnv is what the market commands run with: the store, the node,
 // the deployment's client and the active account's signer.
@@ -82,6 +83,14 @@ type provideOptions struct {
 	register           bool
 	advertise          string
 	heartbeat          time.Duration
+	// mapPort is the user's consent to ask the router (UPnP IGD or
+	// NAT-PMP) to forward the listen port; without it the router is
+	// never contacted.
+	mapPort bool
+	// openMapping and client replace nat.Open and the HTTP client of the
+	// reachability check (tests); nil means the real ones.
+	openMapping portMapper
+	client      nat.Doer
 }
 
 func (r runner) parseProvide(args []string) (provideOptions, error) {
@@ -98,8 +107,14 @@ func (r runner) parseProvide(args []string) (provideOptions, error) {
 	fs.BoolVar(&o.register, "register", false, "register (or update) this account in the Registry from the detected hardware and --price")
 	fs.StringVar(&o.advertise, "advertise", "", "with --register: the public URL consumers reach this agent at")
 	fs.DurationVar(&o.heartbeat, "heartbeat", time.Hour, "time between Registry heartbeats (each costs a fee)")
+	fs.BoolVar(&o.mapPort, "map-port", false, "ask the router (UPnP IGD or NAT-PMP) to forward the --listen port while the agent runs; without it the router is never contacted")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.mapPort {
+		if err := mappableListen(o.listen); err != nil {
+			return o, err
+		}
 	}
 	if *allow != "" {
 		o.allow = strings.Split(*allow, ",")
@@ -164,9 +179,21 @@ func (r runner) provide(ctx context.Context, env *marketEnv, o provideOptions, i
 		return fmt.Errorf("provide: %w", err)
 	}
 	fmt.Fprintf(r.stdout, "recovered: %d re-attached, %d re-queued, %d failed (refundable)\n", len(rec.Reattached), len(rec.Requeued), len(rec.Failed))
+	pm := r.consentedMapping(ctx, o, inv.log)
+	if pm != nil {
+		defer r.unmapPort(ctx, pm)
+	}
 	fmt.Fprintf(r.stdout, "provider %s serving on http://%s at %d µALGO/h (%d GPUs); Ctrl-C stops\n", env.signer.Address(), o.listen, price, len(gpus))
 	go r.heartbeats(ctx, env, o.heartbeat, inv)
-	return srv.ListenAndServe(ctx, o.listen)
+	served := make(chan error, 1)
+	go func() { served <- srv.ListenAndServe(ctx, o.listen) }()
+	if err := waitListening(ctx, o.listen, served); err != nil {
+		return err
+	}
+	if ctx.Err() == nil {
+		r.reachReport(ctx, o, p.Endpoint, pm, env.signer.Address())
+	}
+	return <-served
 }
 
 // register registers the account from the detected hardware, or updates
@@ -213,7 +240,8 @@ func (r runner) selfTest(ctx context.Context, env *marketEnv, o provideOptions) 
 		}
 		fmt.Fprintf(r.stdout, "ok   %-10s %s\n", name, ok)
 	}
-	_, err := env.chain.Provider(ctx, env.signer.Address())
+	prov, err := env.chain.Provider(ctx, env.signer.Address())
+	registered := err == nil
 	if errors.Is(err, contracts.ErrNotFound) {
 		err = fmt.Errorf("%s is not registered: run kinetic provide --headless --register --advertise URL --price N", env.signer.Address())
 	}
@@ -269,12 +297,19 @@ func (r runner) selfTest(ctx context.Context, env *marketEnv, o provideOptions) 
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- srv.ListenAndServe(sctx, o.listen) }()
-	err = checkInfo(ctx, "http://"+o.listen, env.signer.Address().String())
-	stop()
-	if lerr := <-done; err == nil && lerr != nil {
-		err = lerr
+	err = checkInfo(ctx, "http://"+localDial(o.listen), env.signer.Address().String())
+	if err != nil {
+		stop()
+		if lerr := <-done; lerr != nil {
+			err = lerr // the port is taken, say
+		}
+		report("endpoint", err, "")
+	} else {
+		report("endpoint", nil, "GET /v1/info on "+o.listen+" answers, signed by the account")
+		r.selfTestReach(ctx, o, registered, prov.Endpoint, env.signer.Address(), report)
+		stop()
+		<-done
 	}
-	report("endpoint", err, "GET /v1/info on "+o.listen+" answers, signed by the account")
 	if failed > 0 {
 		return fmt.Errorf("self-test: %d checks failed", failed)
 	}

@@ -16,9 +16,10 @@ import (
 
 // TestProvideSelfTest runs `kinetic provide --self-test` for real (the
 // Docker engine, the test image in the sandbox, LocalNet, the endpoint
-// served on loopback): an unregistered account gets a FAIL registry line
-// and an error; once registered every line passes, with the exact texts
-// the command prints (this machine has no NVIDIA GPU).
+// served on loopback): an unregistered account gets a FAIL registry line,
+// a skipped reachability check and an error; once registered every line
+// passes, the advertised endpoint answering as the account, with the exact
+// texts the command prints (this machine has no NVIDIA GPU).
 func TestProvideSelfTest(t *testing.T) {
 	ctx := testkit.Context(t, 3*time.Minute)
 	testkit.Docker(t)
@@ -50,8 +51,9 @@ func TestProvideSelfTest(t *testing.T) {
 		return strings.Split(strings.TrimSpace(stdout.String()), "\n"), err
 	}
 	lines, err := run()
-	if err == nil || err.Error() != "self-test: 1 checks failed" || lines[0] != "FAIL registry   "+addr+" is not registered: run kinetic provide --headless --register --advertise URL --price N" {
-		t.Fatalf("unregistered: %v, lines %q; want one failed check, the registry", err, lines)
+	if err == nil || err.Error() != "self-test: 1 checks failed" || lines[0] != "FAIL registry   "+addr+" is not registered: run kinetic provide --headless --register --advertise URL --price N" ||
+		lines[len(lines)-1] != "skip reach      not registered: no advertised endpoint to check" {
+		t.Fatalf("unregistered: %v, lines %q; want one failed check, the registry, and the reach check skipped", err, lines)
 	}
 	if _, err := env.chain.Register(ctx, env.signer.Address(), env.signer, contracts.ProviderInfo{Endpoint: "http://" + o.listen,
 		GPUModel: "none", CPUCores: 2, RAMMB: 4096, PricePerHour: 3_600_000, MinJobSecs: 1, MaxJobSecs: 600}); err != nil {
@@ -63,7 +65,7 @@ func TestProvideSelfTest(t *testing.T) {
 	}
 	gpus := "ok   gpus       no NVIDIA GPU: CPU-only jobs"
 	_, gerr := compute.DetectGPUs(compute.DefaultNVML())
-	exact := map[int]bool{0: true, 2: compute.IsNoGPU(gerr), 4: true}
+	exact := map[int]bool{0: true, 2: compute.IsNoGPU(gerr), 4: true, 5: true}
 	if !exact[2] {
 		gpus = "ok   gpus       GPU-" // a machine with GPUs lists their UUIDs
 	}
@@ -73,6 +75,7 @@ func TestProvideSelfTest(t *testing.T) {
 		gpus,
 		"ok   sandbox    job ran in " + testkit.TestImageRef + ", output ",
 		fmt.Sprintf("ok   endpoint   GET /v1/info on %s answers, signed by the account", o.listen),
+		fmt.Sprintf("ok   reach      GET /v1/info on http://%s (the advertised endpoint) answers, signed by the account", o.listen),
 	}
 	if len(lines) != len(want) {
 		t.Fatalf("self-test printed %d lines, want %d:\n%s", len(lines), len(want), strings.Join(lines, "\n"))
