@@ -38,8 +38,22 @@ func checkToppedUpResult(t *testing.T, before, esc contracts.Job, minBilled uint
 		t.Fatalf("billed %d s, want ≥ %d, over the offer's %d and within the topped-up %d", esc.BilledSeconds, minBilled, before.MaxSeconds, esc.MaxSeconds)
 	}
 	if !strings.Contains(string(out), "survived") || steps != 8 {
-		t.Fatalf("output %q, %d proof steps; want the job's output and 8 steps", out, steps)
+		t.Fatalf("output of %d bytes (has the job's line: %v), %d proof steps; want the job's output and 8 steps", len(out), strings.Contains(string(out), "survived"), steps)
 	}
+}
+
+// waitSteps waits until the agent's proof of job has n steps: the result
+// is anchored on the chain just before the agent records step 8.
+func (m *market) waitSteps(job consumer.Job, n int) {
+	m.t.Helper()
+	var ch *proof.Chain
+	var err error
+	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
+		if ch, err = m.consumer.Proof(m.ctx, job); err == nil && len(ch.Steps) >= n {
+			return
+		}
+	}
+	m.t.Fatalf("proof of %d steps (%v) 10 s after the result, want %d", stepsOf(ch), err, n)
 }
 
 // TestRecoverReattachedAfterTopUp: a provider process is killed while a
@@ -131,6 +145,7 @@ func TestRecoverReattachedAfterTopUp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("await after the restart: %v", err)
 	}
+	m.waitSteps(job, 8)
 	v, err := m.consumer.Verify(m.ctx, job)
 	if err != nil {
 		t.Fatalf("verify after the restart: %v", err)
@@ -177,6 +192,7 @@ func TestRecoverRequeuedAfterTopUp(t *testing.T) {
 	if r, err := js.Get(job.ID); err != nil || r.MaxSeconds != int64(before.MaxSeconds)+20 {
 		t.Fatalf("engine's limit %d s (%v), want the box's %d", r.MaxSeconds, err, before.MaxSeconds+20)
 	}
+	m.waitSteps(job, 8)
 	v, err := m.consumer.Verify(m.ctx, job)
 	if err != nil {
 		t.Fatalf("verify: %v", err)
