@@ -2,6 +2,7 @@ package provider_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"log/slog"
 	"path/filepath"
@@ -216,4 +217,60 @@ func TestBadgeClaimRetriedAfterFunding(t *testing.T) {
 		t.Fatalf("journal %+v, want claimed on the first claim sent", claim)
 	}
 	m.checkHeldBadge(claim.Asset)
+}
+
+// TestBadgeClaimedAfterOwnClaim: the consumer stays silent; the agent's
+// own claim after the dispute window completes the job, mints the tier-1
+// badge, and the agent claims the badge too.
+func TestBadgeClaimedAfterOwnClaim(t *testing.T) {
+	m := newBadgeMarket(t, provider.Config{WindowRounds: 2})
+	m.start(true)
+	m.runToResult("echo silent > /output/s")
+	testkit.AdvanceRounds(t, 3)
+	claim := m.waitBadge(1)
+	if claim.Attempts != 1 || claim.TxID == "" {
+		t.Fatalf("journal %+v, want one claim sent", claim)
+	}
+	m.checkHeldBadge(claim.Asset)
+	jobs, err := m.server.Jobs()
+	if err != nil || len(jobs) != 1 || jobs[0].State != "settled" {
+		t.Fatalf("jobs %+v (%v), want the job settled by the agent's claim", jobs, err)
+	}
+}
+
+// TestBadgeClaimedBeforeRestartNotSentAgain: the badge was claimed from
+// the provider's account while no agent ran (as when an agent's claim
+// confirmed and it stopped before journaling it). The agent started again
+// reads the BadgeMinter's box, journals the badge claimed without sending
+// a claim, and spends nothing.
+func TestBadgeClaimedBeforeRestartNotSentAgain(t *testing.T) {
+	m := newBadgeMarket(t, provider.Config{WindowRounds: 50})
+	runCtx, stop := context.WithCancel(m.ctx)
+	m.start(false)
+	done := make(chan struct{})
+	go func() { defer close(done); _ = m.server.Run(runCtx) }()
+	job, _ := m.runToResult("echo once > /output/o")
+	stop()
+	<-done
+	if _, err := m.consumer.Release(m.ctx, job); err != nil {
+		t.Fatalf("release: %v", err)
+	}
+	asset, _, err := m.chain.ClaimBadge(m.ctx, m.prov.Address(), m.prov, 1)
+	if err != nil {
+		t.Fatalf("claim from the account: %v", err)
+	}
+	before := m.balance(m.prov.Address())
+	m.start(true)
+	if _, err := m.server.Recover(m.ctx); err != nil {
+		t.Fatalf("recover: %v", err)
+	}
+	claim := m.waitBadge(1)
+	if claim.Asset != asset || claim.Attempts != 0 || claim.TxID != "" {
+		t.Fatalf("journal %+v, want asset %d found claimed, no claim sent", claim, asset)
+	}
+	time.Sleep(time.Second) // more ticks
+	if got := m.balance(m.prov.Address()); got != before {
+		t.Fatalf("the agent spent %d µALGO on a claimed badge", int64(before)-int64(got))
+	}
+	m.checkHeldBadge(asset)
 }
