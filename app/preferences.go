@@ -352,3 +352,38 @@ func (s *PreferenceStore) SetToken(ctx context.Context, token Secret) error {
 	}
 	return nil
 }
+
+// NotifyKind is one kind of desktop notification the user can turn off.
+type NotifyKind int
+
+// The notification kinds of Settings.
+const (
+	NotifyJobFinished     NotifyKind = iota // a submitted job finished or failed
+	NotifyPaymentReceived                   // a job run here was paid
+	NotifyLowFunds                          // the account runs low on spendable ALGO
+	NotifyErrors                            // a background task failed
+)
+
+// Allows reports whether notifications of kind are on.
+func (n Notifications) Allows(kind NotifyKind) bool {
+	switch kind {
+	case NotifyJobFinished:
+		return n.JobFinished
+	case NotifyPaymentReceived:
+		return n.PaymentReceived
+	case NotifyLowFunds:
+		return n.LowFunds
+	case NotifyErrors:
+		return n.Errors
+	}
+	return true
+}
+
+// Wants reports whether the user wants notifications of kind now: it
+// reads the saved preferences afresh, so a change in Settings applies at
+// once. Preferences that cannot be read count as the defaults (all on),
+// so a broken file never silences an error.
+func (s *PreferenceStore) Wants(kind NotifyKind) bool {
+	p, _ := s.Load() // Load returns the defaults with its error
+	return p.Notify.Allows(kind)
+}

@@ -397,3 +397,25 @@ func TestRunWithBrokenPreferencesUsesDefaults(t *testing.T) {
 		t.Errorf("file changed: %s", b)
 	}
 }
+
+func TestPreferencesWantsFollowsTheFile(t *testing.T) {
+	s := testPreferenceStore(t, newMemKeyring())
+	for _, k := range []NotifyKind{NotifyJobFinished, NotifyPaymentReceived, NotifyLowFunds, NotifyErrors} {
+		if !s.Wants(k) {
+			t.Errorf("kind %d off without a preferences file", k)
+		}
+	}
+	if _, err := s.Update(func(p *Preferences) { p.Notify = Notifications{LowFunds: true} }); err != nil {
+		t.Fatal(err)
+	}
+	got := []bool{s.Wants(NotifyJobFinished), s.Wants(NotifyPaymentReceived), s.Wants(NotifyLowFunds), s.Wants(NotifyErrors)}
+	if got[0] || got[1] || !got[2] || got[3] {
+		t.Errorf("wants = %v, want only low funds", got)
+	}
+	if err := os.WriteFile(s.Path(), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Wants(NotifyErrors) {
+		t.Error("a broken preferences file silenced errors")
+	}
+}
