@@ -22,7 +22,6 @@ import (
 	"github.com/kinetic-compute/kinetic/market/nat"
 	"github.com/kinetic-compute/kinetic/market/provider"
 	"github.com/kinetic-compute/kinetic/ui"
-	"github.com/kinetic-compute/kinetic/wallet"
 )
 
 // Provider service settings.
@@ -284,9 +283,10 @@ func (s *providerService) Status(ctx context.Context) (ui.ProviderStatus, error)
 	if registered {
 		st.EarnedTotal = p.TotalEarned
 	}
-	if st.EarnedToday, err = earnedToday(ctx, env.db, addr.String(), s.now()); err != nil {
+	if st.Earnings, err = s.earnings(ctx, env); err != nil {
 		return st, err
 	}
+	st.EarnedToday = st.Earnings.SettledToday
 	if running {
 		return st, nil // a job is running: nothing holds jobs back
 	}
@@ -541,21 +541,10 @@ func inWindows(ws []compute.Window, t time.Time) bool {
 	return false
 }
 
-// earnedToday sums the escrow releases and claims addr received since
-// local midnight, from the wallet's history.
-func earnedToday(ctx context.Context, db *bbolt.DB, addr string, now time.Time) (uint64, error) {
-	y, m, d := now.Date()
-	r, err := wallet.NewHistory(db).Report(ctx, wallet.Query{Accounts: []string{addr}, From: time.Date(y, m, d, 0, 0, 0, 0, now.Location())})
-	if err != nil {
-		return 0, fmt.Errorf("earnings today: %w", err)
-	}
-	var sum uint64
-	for _, l := range r.ByLabel {
-		if l.Key == string(wallet.LabelReleaseReceived) || l.Key == string(wallet.LabelClaim) {
-			sum += l.Earned
-		}
-	}
-	return sum, nil
+// earnings are the active account's earnings from the agent's job
+// records (provide_screen.go), settled today and in all, and pending.
+func (s *providerService) earnings(ctx context.Context, env *marketEnv) (ui.ProviderEarnings, error) {
+	return providerEarnings(ctx, env.db, algodEarnings{c: env.chain}, walletPayouts(env.db), env.signer.Address().String(), s.now())
 }
 
 // shortHex abbreviates a hex id.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -15,6 +16,7 @@ import (
 	"github.com/algorand/go-algorand-sdk/v2/crypto"
 	"go.etcd.io/bbolt"
 
+	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/ui"
 	"github.com/kinetic-compute/kinetic/wallet"
 )
@@ -27,6 +29,31 @@ type walletService struct {
 	w      *wallet.Wallet
 	hist   *wallet.History
 	client func() (*algod.Client, error)
+	// provider reads an account's earnings from the provider agent's job
+	// records; nil leaves them to the wallet's history alone.
+	provider func(ctx context.Context, addr string) (ui.ProviderEarnings, error)
+}
+
+// providerEarningsFunc reads earnings from the job records in db, with the
+// escrow read through the configured node and contracts (connected once).
+func providerEarningsFunc(db *bbolt.DB, cfg Config) func(context.Context, string) (ui.ProviderEarnings, error) {
+	var mu sync.Mutex
+	var chain *contracts.Client
+	return func(ctx context.Context, addr string) (ui.ProviderEarnings, error) {
+		mu.Lock()
+		c := chain
+		mu.Unlock()
+		if c == nil {
+			_, cc, err := connectChain(ctx, cfg)
+			if err != nil {
+				return ui.ProviderEarnings{}, err
+			}
+			mu.Lock()
+			chain, c = cc, cc
+			mu.Unlock()
+		}
+		return providerEarnings(ctx, db, algodEarnings{c: c}, walletPayouts(db), addr, time.Now())
+	}
 }
 
 func newWalletService(w *wallet.Wallet, db *bbolt.DB, endpoint endpointFunc) *walletService {
@@ -131,9 +158,17 @@ func (s *walletService) Activity(ctx context.Context, addr string, from time.Tim
 	return out, nil
 }
 
-// Earnings implements ui.WalletService: settled earnings are the escrow
-// releases and claims received. Pending escrow is not tracked here yet.
+// Earnings implements ui.WalletService: from the provider agent's job
+// records when this machine ran jobs for addr (settled and pending apart,
+// as the Provide screen shows them), else the escrow releases and claims
+// the wallet's history received.
 func (s *walletService) Earnings(ctx context.Context, addr string) (ui.Earnings, error) {
+	if s.provider != nil {
+		pe, err := s.provider(ctx, addr)
+		if err == nil && pe.SettledJobs+pe.PendingJobs+pe.Unpriced > 0 {
+			return ui.Earnings{Settled: pe.SettledTotal, Pending: pe.Pending, PendingKnown: true, Jobs: &pe}, nil
+		}
+	}
 	r, err := s.hist.Report(ctx, wallet.Query{Accounts: []string{addr}})
 	if err != nil {
 		return ui.Earnings{}, err
@@ -230,6 +265,7 @@ func (o *walletOpener) open(ctx context.Context, passphrase []byte) {
 		o.opened(w)
 	}
 	svc := newWalletService(w, o.db, o.endpoint)
+	svc.provider = providerEarningsFunc(o.db, o.cfg)
 	setup := onboardingService{w: w, client: svc.client, dispenser: o.dispenser}
 	o.screen.SetSetup(func(done func()) fyne.CanvasObject {
 		return ui.NewOnboarding(ctx, setup, func(string) { done() }).Content()

@@ -13,7 +13,10 @@ import (
 
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
+	"github.com/algorand/go-algorand-sdk/v2/types"
 
+	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/internal/jobid"
 	"github.com/kinetic-compute/kinetic/ui"
 	"github.com/kinetic-compute/kinetic/wallet"
 )
@@ -126,4 +129,36 @@ func showsLabel(w *ui.Wallet, text string) bool {
 		}
 	}
 	return false
+}
+
+// TestWalletEarningsFromJobRecords: the Wallet's earnings come from the
+// provider agent's job records when it ran jobs for the account (pending
+// and settled apart), and from the wallet's history otherwise.
+func TestWalletEarningsFromJobRecords(t *testing.T) {
+	var me, other types.Address
+	me[0], other[0] = 7, 8
+	now := time.Now()
+	db := earningsStore(t,
+		recordedJob{ID: earnID(1), Consumer: other.String(), State: "settled", SettleTxID: "TXREL"},
+		recordedJob{ID: earnID(4), Consumer: other.String(), State: "submitted"})
+	chain := &fakeEarningsChain{
+		boxes: map[jobid.ID]contracts.Job{earnID(4): {ID: earnID(4), Provider: me, Consumer: other, Status: contracts.JobSubmitted,
+			Locked: 1_000_000, RatePerHour: 3_600_000, BilledSeconds: 90}},
+		settled: map[jobid.ID]contracts.JobSettled{earnID(1): {ID: earnID(1), Outcome: contracts.OutcomeReleased, PaidProvider: 250_000}},
+		at:      map[jobid.ID]time.Time{earnID(1): now},
+		paid:    map[jobid.ID]string{earnID(1): me.String()},
+	}
+	svc := &walletService{hist: wallet.NewHistory(db), provider: func(ctx context.Context, addr string) (ui.ProviderEarnings, error) {
+		return providerEarnings(ctx, db, chain, noHistory, addr, now)
+	}}
+	e, err := svc.Earnings(context.Background(), me.String())
+	if err != nil || e.Settled != 250_000 || e.Pending != 90_000 || !e.PendingKnown || e.Jobs == nil ||
+		e.Jobs.SettledJobs != 1 || e.Jobs.PendingJobs != 1 || e.Jobs.SettledToday != 250_000 {
+		t.Fatalf("earnings %+v (jobs %+v), %v", e, e.Jobs, err)
+	}
+	// An account that ran nothing here: the history's (empty) answer.
+	e, err = svc.Earnings(context.Background(), other.String())
+	if err != nil || e.Settled != 0 || e.PendingKnown || e.Jobs != nil {
+		t.Errorf("another account's earnings %+v, %v", e, err)
+	}
 }

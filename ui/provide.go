@@ -62,8 +62,58 @@ type ProviderStatus struct {
 	Reasons []NoJobsReason
 	// CurrentJob describes the job running now; empty when none.
 	CurrentJob string
-	// EarnedToday and EarnedTotal are settled earnings in microAlgos.
+	// Earnings are this machine's earnings from its provider agent's job
+	// records.
+	Earnings ProviderEarnings
+	// EarnedToday is Earnings.SettledToday, for the tray; EarnedTotal is
+	// the total the on-chain Registry credits this account with (0 while
+	// unregistered). Both in microAlgos.
 	EarnedToday, EarnedTotal uint64
+}
+
+// ProviderEarnings are a provider's earnings from the jobs its agent
+// recorded, in microAlgos, split by whether they are settled.
+type ProviderEarnings struct {
+	// SettledToday and SettledTotal are what releases and claims paid this
+	// provider since local midnight and in all; SettledJobs counts the
+	// settled jobs (a disputed one among them paid nothing).
+	SettledToday, SettledTotal uint64
+	SettledJobs                int
+	// Pending is what the results this provider submitted bill while their
+	// dispute window is open: paid on release or claim, nothing on a
+	// dispute. PendingJobs counts them.
+	Pending     uint64
+	PendingJobs int
+	// Unpriced counts jobs whose settlement could not be read yet; their
+	// payouts are in neither sum.
+	Unpriced int
+}
+
+// settledText is the settled part of e in words.
+func (e ProviderEarnings) settledText(today bool) string {
+	s := formatAlgo(e.SettledTotal)
+	if today {
+		s = formatAlgo(e.SettledToday)
+	}
+	if e.Unpriced > 0 {
+		s += fmt.Sprintf(" (and %d settled job%s not read from the chain yet)", e.Unpriced, plural(e.Unpriced))
+	}
+	return s
+}
+
+// pendingText is the pending part of e in words.
+func (e ProviderEarnings) pendingText() string {
+	if e.PendingJobs == 0 {
+		return formatAlgo(0) + " (no result awaiting release)"
+	}
+	return fmt.Sprintf("%s billed by %d result%s in the dispute window", formatAlgo(e.Pending), e.PendingJobs, plural(e.PendingJobs))
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }
 
 // ProviderService is the provider agent as the "Rent out my GPU" toggle
@@ -133,7 +183,9 @@ type Provide struct {
 	gpuBox     *fyne.Container
 	gpuCards   map[int]*gpuCard
 	today      *widget.Label
+	pending    *widget.Label
 	total      *widget.Label
+	registry   *widget.Label
 	job        *widget.Label
 	selfTest   *widget.Button
 	testResult *widget.Label
@@ -153,7 +205,10 @@ func NewProvide(svc ProviderService, tel TelemetrySource) *Provide {
 	p.reasons.Wrapping = fyne.TextWrapWord
 	p.gpuBox = container.NewGridWithColumns(2)
 	p.today, p.total, p.job = widget.NewLabel(noValue), widget.NewLabel(noValue), widget.NewLabel("none")
-	p.job.Wrapping = fyne.TextWrapWord
+	p.pending, p.registry = widget.NewLabel(noValue), widget.NewLabel(noValue)
+	for _, l := range []*widget.Label{p.today, p.pending, p.total, p.job} {
+		l.Wrapping = fyne.TextWrapWord
+	}
 	p.selfTest = widget.NewButton("Run self-test", p.onSelfTest)
 	p.testResult = widget.NewLabel("")
 	p.testResult.Wrapping = fyne.TextWrapWord
@@ -166,7 +221,9 @@ func NewProvide(svc ProviderService, tel TelemetrySource) *Provide {
 	}
 	toggle := container.NewBorder(nil, nil, container.NewPadded(p.toggle), nil, p.state)
 	why := widget.NewCard("Why no jobs are arriving", "", p.reasons)
-	earn := widget.NewCard("Earnings", "", form("Today", p.today, "Total", p.total, "Current job", p.job))
+	earn := widget.NewCard("Earnings", "From this machine's job records", form(
+		"Settled today", p.today, "Pending", p.pending, "Settled in total", p.total,
+		"Registry record", p.registry, "Current job", p.job))
 	test := widget.NewCard("Self-test", "Runs a short job on this machine end to end", container.NewVBox(p.selfTest, p.testResult))
 	p.content = container.NewVScroll(container.NewVBox(
 		toggle, why,
@@ -241,8 +298,10 @@ func (p *Provide) applyStatus(st ProviderStatus, err error) {
 		}
 		p.reasons.SetText(strings.Join(lines, "\n"))
 	}
-	p.today.SetText(formatAlgo(st.EarnedToday))
-	p.total.SetText(formatAlgo(st.EarnedTotal))
+	p.today.SetText(st.Earnings.settledText(true))
+	p.pending.SetText(st.Earnings.pendingText())
+	p.total.SetText(st.Earnings.settledText(false))
+	p.registry.SetText(formatAlgo(st.EarnedTotal))
 	p.job.SetText(orDefault(st.CurrentJob, "none"))
 }
 

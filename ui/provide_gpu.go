@@ -29,11 +29,16 @@ func newGPUCard(g GPUReading) *gpuCard {
 		util: widget.NewLabel(""), temp: widget.NewLabel(""), power: widget.NewLabel(""),
 		utilS: NewSparkline(100, utilColor), tempS: NewSparkline(100, tempColor), pwS: NewSparkline(0, powerColor),
 	}
-	row := func(l *widget.Label, s *Sparkline) fyne.CanvasObject {
-		return container.NewBorder(nil, nil, nil, l, s)
+	// Each sparkline is named on its left and shows its current value, with
+	// its unit, on its right.
+	row := func(name string, l *widget.Label, s *Sparkline) fyne.CanvasObject {
+		n := widget.NewLabel(name)
+		n.Importance = widget.LowImportance
+		return container.NewBorder(nil, nil, container.NewGridWrap(fyne.NewSize(96, 36), n),
+			container.NewGridWrap(fyne.NewSize(104, 36), l), s)
 	}
 	c.card = widget.NewCard(fmt.Sprintf("#%d %s", g.Index, g.Name), "",
-		container.NewVBox(row(c.util, c.utilS), row(c.temp, c.tempS), row(c.power, c.pwS)))
+		container.NewVBox(row("Utilization", c.util, c.utilS), row("Temperature", c.temp, c.tempS), row("Power", c.power, c.pwS)))
 	return c
 }
 

@@ -108,7 +108,8 @@ func TestProvideWhyNoJobsInWords(t *testing.T) {
 	f := &fakeProvider{st: ProviderStatus{Providing: true, Reasons: []NoJobsReason{
 		{Kind: ReasonTooHot, Detail: "GPU 0 at 86°C"}, {Kind: ReasonGPUBusy, Detail: "game.exe"},
 		{Kind: ReasonOutsideSchedule}, {Kind: ReasonPriceAbove}, {Kind: ReasonUnreachable},
-	}, EarnedToday: 250_000, EarnedTotal: 3_000_000, CurrentJob: "job 1a2b… · pytorch, 12 min left"}}
+	}, Earnings: ProviderEarnings{SettledToday: 250_000, SettledTotal: 3_000_000, SettledJobs: 4, Pending: 420_000, PendingJobs: 2},
+		EarnedTotal: 2_750_000, CurrentJob: "job 1a2b… · pytorch, 12 min left"}}
 	p, _ := newTestProvide(t, f, oneGPU())
 	p.Refresh(context.Background())
 	want := strings.Join([]string{
@@ -123,6 +124,35 @@ func TestProvideWhyNoJobsInWords(t *testing.T) {
 	}
 	if p.today.Text != "0.250000 ALGO" || p.total.Text != "3.000000 ALGO" || p.job.Text != "job 1a2b… · pytorch, 12 min left" {
 		t.Errorf("today %q total %q job %q", p.today.Text, p.total.Text, p.job.Text)
+	}
+	if p.pending.Text != "0.420000 ALGO billed by 2 results in the dispute window" || p.registry.Text != "2.750000 ALGO" {
+		t.Errorf("pending %q registry %q", p.pending.Text, p.registry.Text)
+	}
+}
+
+// TestProvideEarningsSplit shows pending and settled earnings apart, and
+// says when settled jobs are not priced yet instead of showing them as 0.
+func TestProvideEarningsSplit(t *testing.T) {
+	tests := []struct {
+		name                  string
+		e                     ProviderEarnings
+		today, pending, total string
+	}{
+		{"nothing yet", ProviderEarnings{}, "0.000000 ALGO", "0.000000 ALGO (no result awaiting release)", "0.000000 ALGO"},
+		{"one pending", ProviderEarnings{Pending: 300_000, PendingJobs: 1}, "0.000000 ALGO",
+			"0.300000 ALGO billed by 1 result in the dispute window", "0.000000 ALGO"},
+		{"settled, one unread", ProviderEarnings{SettledToday: 100_000, SettledTotal: 900_000, SettledJobs: 3, Unpriced: 1},
+			"0.100000 ALGO (and 1 settled job not read from the chain yet)", "0.000000 ALGO (no result awaiting release)",
+			"0.900000 ALGO (and 1 settled job not read from the chain yet)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, _ := newTestProvide(t, &fakeProvider{st: ProviderStatus{Providing: true, Earnings: tt.e}}, oneGPU())
+			p.Refresh(context.Background())
+			if p.today.Text != tt.today || p.pending.Text != tt.pending || p.total.Text != tt.total {
+				t.Errorf("today %q, pending %q, total %q; want %q, %q, %q", p.today.Text, p.pending.Text, p.total.Text, tt.today, tt.pending, tt.total)
+			}
+		})
 	}
 }
 

@@ -68,10 +68,14 @@ type ActivityDay struct {
 type Earnings struct {
 	// Settled is what escrow releases and claims paid out.
 	Settled uint64
-	// Pending is what open escrow jobs for this provider hold; meaningful
-	// only when PendingKnown.
+	// Pending is what the results this provider submitted bill while
+	// their dispute window is open; meaningful only when PendingKnown
+	// (the provider agent's job records were read).
 	Pending      uint64
 	PendingKnown bool
+	// Jobs holds the split by job when it comes from the provider agent's
+	// job records; nil when Settled comes from the wallet's history.
+	Jobs *ProviderEarnings
 }
 
 // SendQuote is a priced payment awaiting the user's confirmation.

@@ -275,6 +275,21 @@ func TestWalletPopulated(t *testing.T) {
 	test.AssertImageMatches(t, "wallet_overview.png", win.Canvas().Capture())
 }
 
+// TestWalletEarningsSplit shows the provider agent's split: settled and
+// pending apart, with the job counts.
+func TestWalletEarningsSplit(t *testing.T) {
+	w, _ := newTestWallet(t)
+	f := populatedWallet()
+	f.earnings = func(context.Context, string) (Earnings, error) {
+		return Earnings{Settled: 650_000, Pending: 300_000, PendingKnown: true, Jobs: &ProviderEarnings{
+			SettledToday: 250_000, SettledTotal: 650_000, SettledJobs: 3, Pending: 300_000, PendingJobs: 1}}, nil
+	}
+	w.Open(context.Background(), f)
+	if w.settled.Text != "0.650000 ALGO from 3 jobs" || w.pending.Text != "0.300000 ALGO billed by 1 result in the dispute window" {
+		t.Errorf("settled %q, pending %q", w.settled.Text, w.pending.Text)
+	}
+}
+
 func TestWalletSwitchAccount(t *testing.T) {
 	w, _ := newTestWallet(t)
 	f := populatedWallet()

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"image/color"
 	"sync"
 	"time"
@@ -50,6 +51,7 @@ func (w *Wallet) buildOverview() {
 	balance := widget.NewCard("Balance", "", form(
 		"Balance", w.balance, "Spendable", w.spendable,
 		"Locked minimum", w.minBalance, "As of", w.asOf))
+	w.settled.Wrapping, w.pending.Wrapping = fyne.TextWrapWord, fyne.TextWrapWord
 	earnings := widget.NewCard("Provider earnings", "", form(
 		"Settled", w.settled, "Pending in escrow", w.pending))
 	receive := widget.NewCard("Receive", "Send ALGO to this address",
@@ -202,10 +204,18 @@ func (w *Wallet) applyEarnings(e Earnings, err error) {
 		return
 	}
 	w.settled.Importance = widget.MediumImportance
-	w.settled.SetText(formatAlgo(e.Settled))
-	if e.PendingKnown {
+	switch {
+	case e.Jobs != nil:
+		w.settled.SetText(fmt.Sprintf("%s from %d job%s", e.Jobs.settledText(false), e.Jobs.SettledJobs, plural(e.Jobs.SettledJobs)))
+	default:
+		w.settled.SetText(formatAlgo(e.Settled))
+	}
+	switch {
+	case e.Jobs != nil:
+		w.pending.SetText(e.Jobs.pendingText())
+	case e.PendingKnown:
 		w.pending.SetText(formatAlgo(e.Pending))
-	} else {
+	default:
 		w.pending.SetText("not tracked until the provider agent runs")
 	}
 }
