@@ -1,0 +1,169 @@
+package app
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/algorand/go-algorand-sdk/v2/transaction"
+
+	"github.com/kinetic-compute/kinetic/contracts"
+	"github.com/kinetic-compute/kinetic/internal/testkit"
+	"github.com/kinetic-compute/kinetic/market/provider"
+	"github.com/kinetic-compute/kinetic/ui"
+)
+
+// TestSettlementOutputAndEarningsLocalNet runs a job between two of the
+// window's market services on the real LocalNet and Docker. While its
+// result awaits release, the release preview matches the escrow box, the
+// provider's Provide screen counts it as pending, and the output is saved
+// beside (not over) a file of the same name, and unpacked. After the
+// release the provider's earnings move from pending to settled, equal to
+// what the JobSettled event paid it, and the consumer got back exactly
+// the previewed remainder.
+func TestSettlementOutputAndEarningsLocalNet(t *testing.T) {
+	ctx := testkit.Context(t, 4*time.Minute)
+	testkit.Keyring(t)
+	testkit.Docker(t)
+	testkit.TestImage(t)
+	creator := testkit.FundedAccount(t, 20_000_000)
+	dep, err := contracts.EnsureDeployedWith(ctx, testkit.Algod(t), creator.Address, transaction.BasicAccountTransactionSigner{Account: creator},
+		contracts.NewFileDeploymentStore(filepath.Join(t.TempDir(), "deployments.json")), contracts.DefaultDeployConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov := newServiceNode(t, ctx, dep, 10_000_000)
+	cons := newServiceNode(t, ctx, dep, 10_000_000)
+	svc := newProviderService(ctx, prov.conn, newMarketplaceSource(prov.cfg), freeListen(t), testLog(t))
+	t.Cleanup(func() { _ = svc.shutdown(context.Background()) })
+	chain, err := contracts.NewClient(testkit.Algod(t), dep.Apps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const price = 3_600_000
+	if err := svc.SetPolicy(ctx, ui.ProviderPolicy{PricePerHour: price, AllowedImages: []string{"kinetic-test/"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.Start(ctx); err != nil {
+		t.Fatalf("start: %v", err)
+	}
+	jobs := newJobsSource(cons.conn)
+	id, err := jobs.Submit(ctx, ui.JobRequest{Image: testkit.TestImageRef, Command: []string{"sh", "-c", "sleep 2; echo kinetic > /output/hello.txt"},
+		CPUs: 0.5, MemoryMB: 64, MaxSeconds: 20, Provider: prov.addr.String()})
+	if err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	waitJob(t, ctx, jobs, id, ui.RoleConsumer, ui.JobSubmitted, 90*time.Second)
+	waitJob(t, ctx, newJobsSource(prov.conn), id, ui.RoleProvider, ui.JobSubmitted, 10*time.Second)
+
+	// The release preview is the escrow box's.
+	box, err := chain.Job(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := jobs.Settlement(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set.Provider != prov.addr.String() || set.Consumer != cons.addr.String() || set.Locked != box.Locked ||
+		set.Bill != box.Bill() || set.Bill == 0 || set.BoxDeposit != contracts.JobBoxMBR || set.RatePerHour != price {
+		t.Fatalf("settlement preview %+v, box %+v (bill %d)", set, box, box.Bill())
+	}
+
+	// Pending on the Provide screen, before any wallet history.
+	st, err := svc.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := st.Earnings; e.PendingJobs != 1 || e.Pending != set.Bill || e.SettledJobs != 0 || e.SettledTotal != 0 {
+		t.Fatalf("earnings while pending: %+v, want %d pending", e, set.Bill)
+	}
+
+	// The output, saved twice beside a file that has the archive's name.
+	dir := t.TempDir()
+	taken := filepath.Join(dir, "kinetic-job-"+id.String()[:16]+".tar")
+	if err := os.WriteFile(taken, []byte("keep me"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := jobs.SaveOutput(ctx, id, dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := filepath.Join(dir, "kinetic-job-"+id.String()[:16]+"-2.tar"); p != want {
+		t.Errorf("archive saved to %s, want %s", p, want)
+	}
+	if b, _ := os.ReadFile(taken); string(b) != "keep me" {
+		t.Errorf("the existing file now holds %q", b)
+	}
+	if got := tarFile(t, p, "hello.txt"); got != "kinetic\n" {
+		t.Errorf("hello.txt in the archive holds %q", got)
+	}
+	unpacked, err := jobs.SaveOutput(ctx, id, dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found string
+	_ = filepath.WalkDir(unpacked, func(path string, d os.DirEntry, err error) error {
+		if err == nil && d.Name() == "hello.txt" {
+			b, _ := os.ReadFile(path)
+			found = string(b)
+		}
+		return nil
+	})
+	if found != "kinetic\n" {
+		t.Errorf("unpacked into %s: hello.txt holds %q", unpacked, found)
+	}
+
+	// Release: the earnings are settled at what the event paid.
+	if err := jobs.Release(ctx, id); err != nil {
+		t.Fatalf("release: %v", err)
+	}
+	waitJob(t, ctx, newJobsSource(prov.conn), id, ui.RoleProvider, ui.JobReleased, 60*time.Second)
+	st, err = svc.Status(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := st.Earnings; e.SettledJobs != 1 || e.SettledTotal != set.Bill || e.SettledToday != set.Bill || e.PendingJobs != 0 || e.Unpriced != 0 {
+		t.Fatalf("earnings after release: %+v, want %d settled today", e, set.Bill)
+	}
+	if st.EarnedToday != set.Bill {
+		t.Errorf("EarnedToday %d, want %d", st.EarnedToday, set.Bill)
+	}
+	pj, err := provider.ListJobs(prov.conn.db)
+	if err != nil || len(pj) != 1 || pj[0].SettleTxID == "" {
+		t.Fatalf("provider records %+v, %v", pj, err)
+	}
+	ev, ok, err := algodEarnings{c: chain}.Settled(ctx, id, pj[0].SettleTxID, earningRecord{})
+	if err != nil || !ok {
+		t.Fatalf("settlement event: %v, found %v", err, ok)
+	}
+	if ev.Event.PaidProvider != set.Bill || ev.Event.PaidConsumer != set.ReleaseRefund() || ev.Provider != prov.addr.String() {
+		t.Errorf("event paid provider %d (%s), consumer %d; previewed %d and %d", ev.Event.PaidProvider, ev.Provider,
+			ev.Event.PaidConsumer, set.Bill, set.ReleaseRefund())
+	}
+}
+
+// tarFile is the content of the archive member whose base name is name.
+func tarFile(t *testing.T, path, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(bytes.NewReader(b))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			return ""
+		}
+		if filepath.Base(h.Name) == name {
+			c, _ := io.ReadAll(tr)
+			return string(c)
+		}
+	}
+}
