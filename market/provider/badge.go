@@ -159,6 +159,9 @@ func (s *Server) Badges() ([]BadgeClaim, error) {
 // failure is logged with its reason and retried later; it never touches a
 // job.
 func (s *Server) claimBadges(ctx context.Context) {
+	if ctx.Err() != nil {
+		return // stopping: the journal keeps what is due for the next start
+	}
 	due, recs, err := s.badgeJournal()
 	if err != nil {
 		s.cfg.Logger.Error("badge journal", "err", err)
@@ -178,7 +181,9 @@ func (s *Server) claimBadges(ctx context.Context) {
 	rep, err := s.chain.Reputation(ctx, addr)
 	if err != nil {
 		if !errors.Is(err, contracts.ErrNotFound) {
-			s.cfg.Logger.Warn("badge check: reputation", "err", err)
+			if ctx.Err() == nil {
+				s.cfg.Logger.Warn("badge check: reputation", "err", err)
+			}
 			return // due stays set: the next tick asks again
 		}
 		rep = contracts.Reputation{}
@@ -199,7 +204,7 @@ func (s *Server) claimBadges(ctx context.Context) {
 			return
 		}
 	}
-	if due {
+	if due && ctx.Err() == nil {
 		if err := s.badgeTx(true, func(b *bbolt.Bucket) error { return b.Delete(badgeDueKey) }); err != nil {
 			s.cfg.Logger.Error("badge journal", "err", err)
 		}
@@ -218,8 +223,10 @@ func (s *Server) claimBadge(ctx context.Context, r *badgeRecord) error {
 		s.cfg.Logger.Warn("badge not minted", "tier", r.Tier, "reason", "the BadgeMinter has no badge for this tier (its minting pool may have been empty)")
 		return nil
 	case err != nil:
-		s.cfg.Logger.Warn("badge check", "tier", r.Tier, "err", err)
-		return nil
+		if ctx.Err() != nil {
+			return nil // stopping: the due mark stays
+		}
+		return s.badgeFailed(r, "reading the badge record: "+err.Error()) // journaled, so it is retried
 	}
 	r.Asset = box.Asset
 	if box.Claimed {
