@@ -29,7 +29,7 @@ const (
 // warning in the log otherwise) and the spot-check share, the second
 // provider found by discovery.
 func autopilotOptions(env *marketEnv, prefs Preferences, log *slog.Logger) consumer.AutopilotOptions {
-	o := consumer.AutopilotOptions{Log: log, Funding: &consumer.Funding{Below: topUpBelow,
+	o := consumer.AutopilotOptions{Log: log, Rescan: autopilotRescan, Funding: &consumer.Funding{Below: topUpBelow,
 		Auto: prefs.AutoTopUp && prefs.AutoTopUpMax > 0, Total: prefs.AutoTopUpMax, Amount: max(prefs.AutoTopUpMax/topUpParts, 1)}}
 	if share := prefs.SpotCheckShare(); share > 0 {
 		o.SpotCheck = &consumer.SpotCheckOptions{Share: share,
@@ -89,6 +89,10 @@ func bestProviders(ctx context.Context, env *marketEnv, f discovery.Filter, excl
 	return out, nil
 }
 
+// autopilotRescan is how often the autopilot looks for jobs recorded by
+// the Submit tab: soon after the payment, well inside a dispute window.
+const autopilotRescan = 2 * time.Second
+
 // autopilotRetry is how long the background autopilot waits before trying
 // again to open the market (the wallet not open yet, the node down).
 const autopilotRetry = 5 * time.Second
@@ -107,10 +111,14 @@ func startConsumerAutopilot(ctx context.Context, cfg Config, conn *marketConn, l
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
+		lastWhy := ""
 		for ctx.Err() == nil {
 			env, err := conn.open(ctx)
 			if err != nil {
-				log.Debug("consumer autopilot waits for the market", "err", err)
+				if why := err.Error(); why != lastWhy {
+					lastWhy = why
+					log.Info("consumer autopilot waits for the market", "err", err)
+				}
 				sleepCtx(ctx, autopilotRetry)
 				continue
 			}
@@ -122,8 +130,9 @@ func startConsumerAutopilot(ctx context.Context, cfg Config, conn *marketConn, l
 			}()
 			log.Info("consumer autopilot running", "account", env.signer.Address().String())
 			for sleepCtx(ctx, autopilotRetry) {
-				if now, err := conn.open(ctx); err == nil && now != env {
-					break // another account, or a new connection: start over on it
+				if now, err := conn.open(ctx); err == nil && now.signer.Address() != env.signer.Address() {
+					log.Info("consumer autopilot follows the active account", "account", now.signer.Address().String())
+					break
 				}
 			}
 			end()

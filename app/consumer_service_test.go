@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -45,7 +46,7 @@ func TestConsumerAutopilotLocalNet(t *testing.T) {
 	}
 	defer func() { _ = svc.shutdown(context.Background()) }()
 
-	stop := startConsumerAutopilot(ctx, cons.cfg, cons.conn, testLog(t))
+	stop := startConsumerAutopilot(ctx, cons.cfg, cons.conn, slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug})))
 	jobs := newJobsSource(cons.conn)
 	id, err := jobs.Submit(ctx, ui.JobRequest{Image: testkit.TestImageRef, Command: []string{"sh", "-c", "echo auto > /output/a.txt"},
 		CPUs: 0.5, MemoryMB: 64, MaxSeconds: 20})
