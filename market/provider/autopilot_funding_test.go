@@ -18,7 +18,7 @@ import (
 // left of the 20 000 µALGO per-job cap (one more top-up), then warns at
 // the cap instead of sending a third; the job finishes and is released.
 func TestAutopilotKeepsLongJobFunded(t *testing.T) {
-	m := newMarket(t, provider.Config{WindowRounds: 50})
+	m := newMarket(t, provider.Config{WindowRounds: 500})
 	db := testkit.DB(t)
 	spec := m.spec("sleep 8; echo survived > /output/r.txt")
 	spec.MaxSeconds = 4

@@ -23,7 +23,7 @@ import (
 // outputs' contents match, and disputes it and blocklists its provider
 // when they differ (each container's own hostname).
 func TestAutopilotSpotCheck(t *testing.T) {
-	m := newMarket(t, provider.Config{WindowRounds: 100})
+	m := newMarket(t, provider.Config{WindowRounds: 500})
 	second := m.secondProvider()
 	for _, c := range []struct {
 		name, script string

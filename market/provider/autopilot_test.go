@@ -78,7 +78,7 @@ func (m *market) record(db *bbolt.DB, job consumer.Job) {
 // next process over the same store, exactly once: one release, the exact
 // balance changes, the box gone; a third process sends nothing.
 func TestAutopilotRestartReleasesOnce(t *testing.T) {
-	m := newMarket(t, provider.Config{WindowRounds: 50})
+	m := newMarket(t, provider.Config{WindowRounds: 500})
 	db := testkit.DB(t)
 	provBefore, consBefore := m.balance(m.prov.Address()), m.balance(m.cons.Address())
 	job, err := m.consumer.Submit(m.ctx, m.url, m.spec("echo released > /output/r.txt"), consumer.Terms{})
@@ -128,7 +128,7 @@ func TestAutopilotRestartReleasesOnce(t *testing.T) {
 // stopped process had sent it before dying). The next process reads the
 // box gone and journals "released" without sending a second release.
 func TestAutopilotReleaseLandedBeforeCrash(t *testing.T) {
-	m := newMarket(t, provider.Config{WindowRounds: 50})
+	m := newMarket(t, provider.Config{WindowRounds: 500})
 	db := testkit.DB(t)
 	consBefore := m.balance(m.cons.Address())
 	job, err := m.consumer.Submit(m.ctx, m.url, m.spec("echo once > /output/o.txt"), consumer.Terms{})
@@ -192,7 +192,7 @@ func TestAutopilotRefundsSilentProvider(t *testing.T) {
 // altered; the autopilot disputes (the whole lock back) and blocklists
 // the provider with the job and the reason.
 func TestAutopilotDisputesTamperedResult(t *testing.T) {
-	m := newMarket(t, provider.Config{WindowRounds: 50})
+	m := newMarket(t, provider.Config{WindowRounds: 500})
 	db := testkit.DB(t)
 	before := m.balance(m.cons.Address())
 	job, err := m.consumer.Submit(m.ctx, m.url, m.spec("echo genuine > /output/r.txt"), consumer.Terms{})
@@ -238,7 +238,7 @@ func TestAutopilotDisputesTamperedResult(t *testing.T) {
 // record in state "result". Once the endpoint answers again the next
 // process verifies and releases, clearing the error.
 func TestAutopilotKeepsErrorAndRetries(t *testing.T) {
-	m := newMarket(t, provider.Config{WindowRounds: 200})
+	m := newMarket(t, provider.Config{WindowRounds: 1000})
 	db := testkit.DB(t)
 	job, err := m.consumer.Submit(m.ctx, m.url, m.spec("echo later > /output/l.txt"), consumer.Terms{})
 	if err != nil {
