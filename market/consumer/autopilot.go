@@ -90,8 +90,10 @@ type AutopilotOptions struct {
 	// OnEvent, if set, sees every event of every job's stream once.
 	OnEvent func(Job, sse.Event)
 	// OnChange, if set, is called after every journal write with the record
-	// as written, from the job's goroutine (a test may cancel the context
-	// there to stop the Autopilot right after a step).
+	// as written, from the job's goroutines (the event stream's journaling
+	// runs beside the steps, so calls for one job may be concurrent); a
+	// test may cancel the context there to stop the Autopilot right after
+	// a step.
 	OnChange func(JobRecord)
 }
 

@@ -176,17 +176,26 @@ func (a *Autopilot) events(ctx context.Context, rec JobRecord) {
 func (a *Autopilot) fund(ctx context.Context, rec JobRecord) {
 	f := *a.opts.Funding
 	f.Total -= min(f.Total, rec.ToppedUp)
+	var mu sync.Mutex
+	toppedUp := rec.ToppedUp
 	warn, lastWhy := f.Warn, ""
 	f.Warn = func(runway uint64, why string) {
 		if why != lastWhy { // once per reason, not at every poll
 			lastWhy = why
-			a.log.Warn("autopilot: job running out of funds", "job", rec.Job.ID, "runway_s", runway, "why", why)
+			mu.Lock()
+			total := toppedUp
+			mu.Unlock()
+			a.log.Warn("autopilot: job running out of funds", "job", rec.Job.ID, "runway_s", runway, "why", why,
+				"topped_up_microalgo", total, "cap_microalgo", a.opts.Funding.Total)
 		}
 		if warn != nil {
 			warn(runway, why)
 		}
 	}
 	f.Added = func(amount uint64) {
+		mu.Lock()
+		toppedUp += amount
+		mu.Unlock()
 		if _, err := a.journal(rec.Job.ID, func(r *JobRecord) { r.ToppedUp += amount }); err != nil {
 			a.log.Warn("autopilot: journal top-up", "job", rec.Job.ID, "err", err)
 		}
