@@ -78,6 +78,7 @@ type fakeEarningsChain struct {
 	at       map[jobid.ID]time.Time
 	paid     map[jobid.ID]string // the provider a settlement's payment names
 	searches int
+	repeated int // searches for a job already searched in vain
 	boxErr   error
 }
 
@@ -94,6 +95,9 @@ func (f *fakeEarningsChain) Job(_ context.Context, id jobid.ID) (contracts.Job, 
 
 func (f *fakeEarningsChain) Settled(_ context.Context, id jobid.ID, txID string, rec earningRecord) (settlement, bool, error) {
 	f.searches++
+	if rec.Searched {
+		f.repeated++
+	}
 	ev, ok := f.settled[id]
 	p := f.paid[id]
 	if p == "" {
@@ -194,5 +198,39 @@ func TestProviderEarningsUnreadSettlement(t *testing.T) {
 	db2 := earningsStore(t, recordedJob{ID: earnID(10), State: "submitted"})
 	if _, err := providerEarnings(context.Background(), db2, chain, noHistory, me.String(), now); err == nil || !errors.Is(err, chain.boxErr) {
 		t.Errorf("a node error reads as %v", err)
+	}
+}
+
+// TestProviderEarningsSearchOnce: a job seen pending whose settlement the
+// block search cannot find is searched once, then marked, so that the
+// Provide screen's polling does not scan the chain again and again.
+func TestProviderEarningsSearchOnce(t *testing.T) {
+	var me, other types.Address
+	me[0], other[0] = 7, 8
+	now := time.Now()
+	db := earningsStore(t, recordedJob{ID: earnID(3), Consumer: other.String(), State: "submitted"})
+	chain := &fakeEarningsChain{boxes: map[jobid.ID]contracts.Job{earnID(3): {ID: earnID(3), Provider: me, Consumer: other,
+		Status: contracts.JobSubmitted, Locked: 100_000, RatePerHour: 3_600_000, BilledSeconds: 10, ResultRound: 40, DisputeWindow: 10}}}
+	if got, err := providerEarnings(context.Background(), db, chain, noHistory, me.String(), now); err != nil || got.Pending != 10_000 {
+		t.Fatalf("pending: %+v, %v", got, err)
+	}
+	delete(chain.boxes, earnID(3)) // settled, by a transaction the search misses
+	for range 3 {
+		got, err := providerEarnings(context.Background(), db, chain, noHistory, me.String(), now)
+		if err != nil || got != (ui.ProviderEarnings{Unpriced: 1}) {
+			t.Fatalf("after settling: %+v, %v", got, err)
+		}
+	}
+	cache, err := loadEarnings(db)
+	if err != nil || !cache[earnID(3)].Searched || cache[earnID(3)].Provider != me.String() {
+		t.Fatalf("cached %+v, %v", cache[earnID(3)], err)
+	}
+	if chain.searches != 3 || chain.repeated != 2 {
+		t.Errorf("%d searches, %d of them marked searched, want 3 and 2", chain.searches, chain.repeated)
+	}
+	// The node-backed search returns at once for a marked record: with no
+	// client at all, it would panic if it read a block.
+	if _, found, err := (algodEarnings{}).Settled(context.Background(), earnID(3), "", cache[earnID(3)]); found || err != nil {
+		t.Errorf("a marked record was searched again: found %v, %v", found, err)
 	}
 }

@@ -91,6 +91,10 @@ type earningRecord struct {
 	Paid        uint64    `json:"paid,omitempty"`
 	At          time.Time `json:"at,omitzero"`
 	TxID        string    `json:"txId,omitempty"`
+	// Searched is set once a block search after the box was gone did not
+	// find the settlement: it is not repeated (the Provide screen asks
+	// every few seconds), the node and the wallet's history are.
+	Searched bool `json:"searched,omitempty"`
 }
 
 // earningsChain is what the earnings need from the chain.
@@ -140,7 +144,7 @@ func (a algodEarnings) Settled(ctx context.Context, id jobid.ID, txID string, re
 			}
 		}
 	}
-	if rec.ResultRound == 0 {
+	if rec.ResultRound == 0 || rec.Searched {
 		return settlement{}, false, nil
 	}
 	st, err := a.c.Algod().Status().Do(ctx)
@@ -238,6 +242,10 @@ func providerEarnings(ctx context.Context, db *bbolt.DB, chain earningsChain, hi
 					rec.Provider = set.Provider
 				}
 			} else {
+				if rec.ResultRound > 0 && !rec.Searched {
+					rec.Searched = true
+					changed[j.ID] = rec
+				}
 				if fromHistory == nil {
 					if fromHistory, err = hist(ctx, addr); err != nil {
 						return e, fmt.Errorf("wallet history: %w", err)
