@@ -41,6 +41,9 @@ func (a *Autopilot) step(ctx context.Context, rec JobRecord) error {
 	case StateDisputing:
 		return a.settle(ctx, rec, StateDisputed, a.c.Dispute)
 	case StateRefunding:
+		if esc.Status == contracts.JobSubmitted { // anchored before the refund went out
+			return a.advance(id, StateResult, "a result was anchored before the refund was sent", nil)
+		}
 		return a.settle(ctx, rec, StateRefunded, a.c.Refund)
 	}
 	if esc.Status == contracts.JobOpen {
@@ -264,15 +267,18 @@ func PinnedOffline(s compute.Spec) bool {
 // records; the re-run is then driven like any job.
 func (a *Autopilot) startSpotCheck(ctx context.Context, rec JobRecord) error {
 	second, err := a.opts.SpotCheck.Provider(ctx, rec.Job.Provider)
+	if ctx.Err() != nil {
+		return ctx.Err() // stopping decides nothing
+	}
 	if err != nil {
 		return a.advance(rec.Job.ID, StateReleasing, "spot check skipped, no second provider: "+plain(err), nil)
 	}
 	job, err := a.c.Submit(ctx, second.Endpoint, *rec.Spec, Terms{Provider: second.Address})
+	if err != nil && ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if err != nil {
-		var pe *PaymentError
-		if errors.As(err, &pe) {
-			return fmt.Errorf("spot check on %s: %w", second.Address, err)
-		}
+		// Not retried: a retry could pay a second re-run.
 		return a.advance(rec.Job.ID, StateReleasing, "spot check skipped, "+second.Address.String()+" took no job: "+plain(err), nil)
 	}
 	if err := a.record(job, rec.Spec, rec.Job.ID.String()); err != nil {
