@@ -16,6 +16,7 @@ import (
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
 	"github.com/algorand/go-algorand-sdk/v2/transaction"
 	"github.com/algorand/go-algorand-sdk/v2/types"
+	"github.com/moby/term"
 
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/contracts/localnet"
@@ -52,6 +53,21 @@ type walletIO struct {
 	inTerminal bool
 	// probe checks the OS keyring; nil means wallet.ProbeKeyring.
 	probe func() error
+}
+
+// hideInput turns off the echo of in when it is a terminal and returns
+// what turns it back on; elsewhere (and when the terminal refuses) it
+// does nothing, and the erased line is the only cover.
+func hideInput(in io.Reader) (restore func()) {
+	f, ok := in.(*os.File)
+	if !ok || !term.IsTerminal(f.Fd()) {
+		return func() {}
+	}
+	st, err := term.SaveState(f.Fd())
+	if err != nil || term.DisableEcho(f.Fd(), st) != nil {
+		return func() {}
+	}
+	return func() { _ = term.RestoreTerminal(f.Fd(), st) }
 }
 
 // isTerminal reports whether v is an *os.File on a character device.
@@ -219,8 +235,10 @@ func walletImport(ctx context.Context, w *wallet.Wallet, wio walletIO, name stri
 	buf := make([]byte, 0, maxMnemonicInput)
 	defer func() { clear(buf[:cap(buf)]) }()
 	if wio.inTerminal {
-		fmt.Fprintln(wio.out, "Type the 25 recovery words, then Enter (the line is erased after it is read):")
+		fmt.Fprintln(wio.out, "Type the 25 recovery words, then Enter (they are not shown; the line is erased after it is read):")
+		restore := hideInput(wio.in)
 		line, rerr := readLine(wio.in, buf)
+		restore()
 		buf = line
 		// Up one line and erase it: the words typed do not stay on screen.
 		fmt.Fprint(wio.out, "\033[1A\033[2K\r")

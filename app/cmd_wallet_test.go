@@ -337,7 +337,7 @@ func TestWalletImportOnTerminalErasesTheLine(t *testing.T) {
 	if err != nil {
 		t.Fatalf("import: %v", err)
 	}
-	want := "Type the 25 recovery words, then Enter (the line is erased after it is read):\n\033[1A\033[2K\r" +
+	want := "Type the 25 recovery words, then Enter (they are not shown; the line is erased after it is read):\n\033[1A\033[2K\r" +
 		fmt.Sprintf("imported account %q %s into the OS keyring (active)\n", "main", a.Address)
 	if out.String() != want {
 		t.Fatalf("output %q, want %q", out.String(), want)
