@@ -541,6 +541,9 @@ func frOnboard(t *testing.T, gui *frUI, root fyne.CanvasObject, limit time.Durat
 			pause()
 			continue
 		}
+		if title != "" && !strings.HasPrefix(last, title+"|") {
+			t.Logf("setup step: %s", title)
+		}
 		switch title {
 		case "Choose a network":
 			if frFindButton(root, "Continue") == nil {
