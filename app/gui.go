@@ -50,14 +50,21 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go dash.Run(ctx, ui.DefaultRefreshInterval)
 	trayOK, reason := trayAvailable(ctx)
 	tr := installTray(a, w, trayOK, reason, svcs.provider, cancel, log)
+	notes := notifier{app: a, prefs: NewPreferenceStore(cfg.DataDir), log: log}
+	if tr != nil {
+		tr.notify = notes.send
+	}
 	var screens mainScreens
 	stopAutopilot := func() {}
 	a.Lifecycle().SetOnStarted(func() {
-		screens = fillMainWindow(a, cfg, shell, dash, startTelemetry(ctx, compute.DefaultNVML()), newSettingsService(db), svcs)
-		startBackground(ctx, cfg, db, log, src, svcs, screens, tr)
+		screens = fillMainWindow(a, cfg, shell, dash, startTelemetry(ctx, compute.DefaultNVML()), newSettingsService(db), svcs, notes)
+		startBackground(ctx, cfg, db, log, src, svcs, screens, tr, func(tab string) { shell.Select(tab) })
 		// Every job this data dir paid for is verified and settled (or
 		// refunded) without the user, from the first wallet open on.
 		stopAutopilot = startConsumerAutopilot(ctx, cfg, svcs.conn, log)
+		if svcs.conn != nil {
+			go watchLowFunds(ctx, svcs.conn, notes)
+		}
 	})
 	defer func() {
 		// The autopilot and the Jobs screen stop before the store closes.
@@ -80,15 +87,16 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // startBackground starts the work the window's screens show: the
 // LocalNet, the expired-container sweep, the wallet, the screens' refresh
-// loops and the tray's.
-func startBackground(ctx context.Context, cfg Config, db *bbolt.DB, log *slog.Logger, src *statusSource, svcs marketServices, screens mainScreens, tr *tray) {
+// loops and the tray's. navigate opens a tab by title, on the UI goroutine
+// (the first-run setup's last step calls it from a button).
+func startBackground(ctx context.Context, cfg Config, db *bbolt.DB, log *slog.Logger, src *statusSource, svcs marketServices, screens mainScreens, tr *tray, navigate func(string)) {
 	if cfg.Network == LocalNet && cfg.AlgodURL == "" {
 		go startLocalNet(ctx, cfg, realLocalNetApps{}, log)
 	}
 	go reapAtStart(ctx, connectDocker, log, extendedDeadlines(db, log)...)
 	go screens.settings.Load(ctx)
 	go screens.provide.Run(ctx, telemetryInterval)
-	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint,
+	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint, navigate: navigate,
 		opened: func(wl *wallet.Wallet) {
 			svcs.conn.setWallet(wl)
 			if screens.submit != nil {
@@ -139,7 +147,7 @@ type mainScreens struct {
 func newMainWindow(a fyne.App, cfg Config, src ui.StatusSource, tel ui.TelemetrySource, set ui.SettingsService, svcs marketServices) (fyne.Window, mainScreens) {
 	dash := ui.NewDashboard(src)
 	w, shell := newShellWindow(a, dash)
-	return w, fillMainWindow(a, cfg, shell, dash, tel, set, svcs)
+	return w, fillMainWindow(a, cfg, shell, dash, tel, set, svcs, notifier{app: a, log: slog.New(slog.DiscardHandler)})
 }
 
 // newShellWindow is the main window as it first paints: the navigation
@@ -155,7 +163,7 @@ func newShellWindow(a fyne.App, dash *ui.Dashboard) (fyne.Window, *ui.Shell) {
 
 // fillMainWindow builds the screens other than the Dashboard and puts them
 // in the shell's tabs; it runs on the UI goroutine.
-func fillMainWindow(a fyne.App, cfg Config, shell *ui.Shell, dash *ui.Dashboard, tel ui.TelemetrySource, set ui.SettingsService, svcs marketServices) mainScreens {
+func fillMainWindow(a fyne.App, cfg Config, shell *ui.Shell, dash *ui.Dashboard, tel ui.TelemetrySource, set ui.SettingsService, svcs marketServices, notes notifier) mainScreens {
 	market := svcs.market
 	if market == nil {
 		market = newMarketplaceSource(cfg)
@@ -164,7 +172,7 @@ func fillMainWindow(a fyne.App, cfg Config, shell *ui.Shell, dash *ui.Dashboard,
 		market: ui.NewMarketplace(market)}
 	var jobsTab fyne.CanvasObject
 	if svcs.jobs != nil {
-		s.jobs = ui.NewJobs(svcs.jobs, func(title, body string) { a.SendNotification(fyne.NewNotification(title, body)) })
+		s.jobs = ui.NewJobs(svcs.jobs, func(title, body string) { notes.send(jobNoteKind(title), title, body) })
 		s.submit = ui.NewSubmit(market, svcs.submitter, nil)
 		jobsTab = ui.NewJobsTab(s.jobs, s.submit)
 	}

@@ -49,6 +49,18 @@ type tray struct {
 	mu                     sync.Mutex // guards the fields below, read by the close intercept
 	providing, toldHidden  bool
 	lastErr                string
+	// notify shows a notification of a kind the user may turn off in
+	// Settings; nil: always shown.
+	notify func(kind NotifyKind, title, body string)
+}
+
+// send shows a notification of kind through notify, or directly.
+func (t *tray) send(kind NotifyKind, title, body string) {
+	if t.notify != nil {
+		t.notify(kind, title, body)
+		return
+	}
+	t.app.SendNotification(fyne.NewNotification(title, body))
 }
 
 // installTray puts the menu in the system tray and takes over the window's
@@ -174,7 +186,7 @@ func (t *tray) notifyError(msg string) {
 	t.lastErr = msg
 	t.mu.Unlock()
 	if !repeat {
-		t.app.SendNotification(fyne.NewNotification("Kinetic needs you", "The provider agent reports: "+msg))
+		t.send(NotifyErrors, "Kinetic needs you", "The provider agent reports: "+msg)
 	}
 }
 

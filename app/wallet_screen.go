@@ -228,6 +228,12 @@ type walletOpener struct {
 	endpoint endpointFunc
 	// dispenser funds new accounts in the first-run setup; nil off LocalNet.
 	dispenser func(ctx context.Context) (crypto.Account, error)
+	// navigate opens a main-window tab by title (the setup's last step:
+	// Provide to register, the Marketplace to browse); nil: none.
+	navigate func(tab string)
+	// spawn runs the setup's blocking calls; nil: a goroutine each (tests
+	// with Fyne's test driver run them at once).
+	spawn func(func())
 }
 
 // open tries the OS keyring (or the file, with a passphrase) and shows the
@@ -266,9 +272,15 @@ func (o *walletOpener) open(ctx context.Context, passphrase []byte) {
 	}
 	svc := newWalletService(w, o.db, o.endpoint)
 	svc.provider = providerEarningsFunc(o.db, o.cfg)
-	setup := onboardingService{w: w, client: svc.client, dispenser: o.dispenser}
+	setup := newOnboardingSetup(onboardingService{w: w, client: svc.client, dispenser: o.dispenser}, o.cfg)
 	o.screen.SetSetup(func(done func()) fyne.CanvasObject {
-		return ui.NewOnboarding(ctx, setup, func(string) { done() }).Content()
+		spawn := o.spawn
+		if spawn == nil {
+			spawn = func(f func()) { go f() }
+		}
+		ob := ui.NewOnboardingWith(ctx, setup, func(string) { done() }, spawn)
+		ob.SetNavigate(o.navigate) // nil: the last step names the tab instead
+		return ob.Content()
 	})
 	o.screen.Open(ctx, svc)
 }

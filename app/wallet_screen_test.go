@@ -62,15 +62,16 @@ func TestWalletOpenerWithoutKeyring(t *testing.T) {
 	o := &walletOpener{db: db, cfg: Config{DataDir: dir}, screen: screen,
 		log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		endpoint: func() (string, string, error) { return "", "", errors.New("no node in this test") },
-		probe:    func() error { return &wallet.NoKeyringError{Op: "timeout", Err: errors.New("no reply")} }}
+		probe:    func() error { return &wallet.NoKeyringError{Op: "timeout", Err: errors.New("no reply")} },
+		spawn:    func(f func()) { f() }}
 	ctx := context.Background()
 	o.open(ctx, nil)
 	if !showsLabel(screen, "No system keyring on this machine") {
 		t.Fatal("no offer of a key file when no keyring answers")
 	}
 	o.open(ctx, []byte("a long passphrase"))
-	if !showsLabel(screen, "Set up your wallet") {
-		t.Fatal("the empty wallet opened on the key file does not show the first-run setup")
+	if !showsLabel(screen, "Choose a network") {
+		t.Fatal("the empty wallet opened on the key file does not show the first-run setup (its network step)")
 	}
 	fs, err := wallet.OpenFileStore(filepath.Join(dir, keystoreFile), []byte("a long passphrase"), wallet.KDFParams{})
 	if err != nil {

@@ -13,6 +13,17 @@ import (
 	"fyne.io/fyne/v2/widget"
 )
 
+// Titles of the notifications the Jobs screen sends through its notify
+// function, so that app/ can tell their kinds apart (Settings turns each
+// kind on or off).
+const (
+	NoteFundsLow        = "Funds running low"
+	NoteJobFinished     = "Job finished"
+	NotePaymentReceived = "Payment received"
+	NoteJobFailed       = "Job failed"
+	NoteJobDisputed     = "Job disputed"
+)
+
 // LowFundsWarning is how long before a running job's funds run out the
 // user is told (in the detail pane and by a notification).
 const LowFundsWarning = 5 * time.Minute
@@ -143,20 +154,20 @@ func (j *Jobs) notifyChanges(js []JobSummary) {
 		if s.Role == RoleConsumer && s.State == JobRunning && !s.FundsUntil.IsZero() &&
 			s.FundsUntil.Sub(j.now()) <= LowFundsWarning && !j.warned[s.ID] {
 			j.warned[s.ID] = true
-			j.notify("Funds running low", fmt.Sprintf("Job %s runs out of locked funds %s; top it up in Jobs.", id, fmtUntil(j.now(), s.FundsUntil)))
+			j.notify(NoteFundsLow, fmt.Sprintf("Job %s runs out of locked funds %s; top it up in Jobs.", id, fmtUntil(j.now(), s.FundsUntil)))
 		}
 		if known && before == s.State {
 			continue
 		}
 		switch {
 		case s.Role == RoleConsumer && s.State == JobSubmitted:
-			j.notify("Job finished", fmt.Sprintf("Job %s finished: verify the output and release the payment.", id))
+			j.notify(NoteJobFinished, fmt.Sprintf("Job %s finished: its output and proof are checked before the payment is released.", id))
 		case s.Role == RoleProvider && (s.State == JobReleased || s.State == JobClaimed):
-			j.notify("Payment received", fmt.Sprintf("Job %s was %s: %s is in your account.", id, s.State, fmtMicroAlgo(s.Paid)))
+			j.notify(NotePaymentReceived, fmt.Sprintf("Job %s was %s: %s is in your account.", id, s.State, fmtMicroAlgo(s.Paid)))
 		case s.State == JobFailed:
-			j.notify("Job failed", fmt.Sprintf("Job %s failed; open Jobs for the log and the escrow state.", id))
+			j.notify(NoteJobFailed, fmt.Sprintf("Job %s failed; open Jobs for the log and the escrow state.", id))
 		case s.Role == RoleConsumer && s.State == JobDisputed:
-			j.notify("Job disputed", fmt.Sprintf("Job %s is disputed; the funds stay locked until it is resolved.", id))
+			j.notify(NoteJobDisputed, fmt.Sprintf("Job %s is disputed; the funds stay locked until it is resolved.", id))
 		}
 	}
 }

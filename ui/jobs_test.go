@@ -432,7 +432,7 @@ func TestJobsNotifications(t *testing.T) {
 	j.Refresh(context.Background())
 	j.Refresh(context.Background()) // nothing new: no repeat
 	want := []string{
-		"Job finished: Job 010101…010101 finished: verify the output and release the payment.",
+		"Job finished: Job 010101…010101 finished: its output and proof are checked before the payment is released.",
 		"Payment received: Job 020202…020202 was released: 0.42 ALGO is in your account.",
 		"Funds running low: Job 030303…030303 runs out of locked funds in 3 min (at " +
 			jobsNow.Add(3*time.Minute).Local().Format("15:04") + "); top it up in Jobs.",

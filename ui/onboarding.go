@@ -110,6 +110,14 @@ func NewOnboarding(ctx context.Context, svc OnboardingService, done func(addr st
 	return newOnboarding(ctx, svc, done, func(f func()) { go f() })
 }
 
+// NewOnboardingWith is NewOnboarding with spawn running each blocking
+// call: NewOnboarding starts a goroutine; a caller that drives the screen
+// with Fyne's test driver passes one that runs the call at once, so that
+// no widget changes behind its back.
+func NewOnboardingWith(ctx context.Context, svc OnboardingService, done func(addr string), spawn func(func())) *Onboarding {
+	return newOnboarding(ctx, svc, done, spawn)
+}
+
 // newOnboarding is NewOnboarding with spawn running the blocking calls.
 func newOnboarding(ctx context.Context, svc OnboardingService, done func(addr string), spawn func(func())) *Onboarding {
 	o := &Onboarding{svc: svc, ctx: ctx, spawn: spawn, done: done}
