@@ -80,6 +80,15 @@ func TestFirstRunToSettledJob(t *testing.T) {
 	if err := registerProvider(ctx, penv, providerInfo("http://"+listen, firstRunPrice, 0, nil)); err != nil {
 		t.Fatal(err)
 	}
+	// Off the shared market again once the agent has stopped: a dead
+	// endpoint left registered shows in every instance's Marketplace.
+	t.Cleanup(func() {
+		dctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := penv.chain.Deregister(dctx, prov.addr, penv.signer); err != nil {
+			t.Errorf("deregister the test's provider: %v", err)
+		}
+	})
 	agent, err := newProviderAgent(ctx, penv, prov.cfg.DataDir, provider.Config{Price: firstRunPrice, Version: Version, Logger: testLog(t),
 		Policy: compute.Policy{AllowedImagePrefixes: []string{"kinetic-test/"}, MaxJobSeconds: compute.MaxJobSeconds},
 		// The default window (100 rounds) runs out in seconds on a shared
