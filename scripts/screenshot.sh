@@ -177,14 +177,27 @@ PY
 
   # The consumer's window.
   gui "$C" consumer
-  click 52 $TAB_MARKET && grab marketplace
+  # The Marketplace searched for the provider's endpoint (the shared
+  # LocalNet may list others), its row opened.
+  click 52 $TAB_MARKET 1
+  click 445 21 0.3
+  xdotool type --delay 20 "127.0.0.1:$PORT"
+  sleep 1
+  click 300 140 && grab marketplace
+  # My jobs: the newest row (running) first, then the settled one.
   click 52 $TAB_JOBS && grab jobs
-  # The first row of the list (the newest job, running), then back.
-  click 300 ${JOB_ROW_Y:-120} && grab job-detail
+  click 300 120 && grab job-running
+  click 300 198 3 && grab job-detail
   click 52 $TAB_WALLET 4 && grab wallet
   click 52 $TAB_SETTINGS && grab settings
+  # Submit job: the container template on the test image, to the provider.
   click 52 $TAB_JOBS 1
-  click ${SUBMIT_TAB_X:-190} ${SUBMIT_TAB_Y:-20} && grab submit
+  click 223 21 1
+  click 675 62 1
+  click 675 172 1 # its menu's third entry
+  click 675 101 0.3
+  xdotool key ctrl+a && xdotool type --delay 20 "$IMAGE"
+  sleep 2 && grab submit
   stop "$APP"
 
   # The provider's window, once its headless agent has let go of the store.
