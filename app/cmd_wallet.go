@@ -97,6 +97,11 @@ func (r runner) walletCommand(ctx context.Context, inv invocation, wio walletIO)
 		return errors.New(walletUsage)
 	}
 	sub, args := inv.args[0], inv.args[1:]
+	switch sub {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintln(r.stderr, walletUsage)
+		return nil
+	}
 	fs := flag.NewFlagSet("kinetic wallet "+sub, flag.ContinueOnError)
 	fs.SetOutput(r.stderr)
 	fs.Usage = func() { fmt.Fprintln(r.stderr, walletUsage); fs.PrintDefaults() }

@@ -272,6 +272,11 @@ func TestWalletUsageErrors(t *testing.T) {
 	if _, err := walletRun(t, cfg, walletIO{}, "send"); err == nil || !strings.HasPrefix(err.Error(), `unknown wallet subcommand "send"`) {
 		t.Errorf("unknown subcommand: %v", err)
 	}
+	for _, h := range []string{"-h", "--help", "help"} {
+		if _, err := walletRun(t, cfg, walletIO{}, h); err != nil {
+			t.Errorf("wallet %s: %v, want the usage and no error", h, err)
+		}
+	}
 	if _, err := walletRun(t, cfg, walletIO{}, "show", "extra"); err == nil || !strings.HasPrefix(err.Error(), `wallet show: unexpected argument "extra"`) {
 		t.Errorf("extra argument: %v", err)
 	}
