@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/algorand/go-algorand-sdk/v2/client/v2/algod"
@@ -29,11 +30,12 @@ type deployOptions struct {
 	mnemonicEnv string
 	yes         bool
 	badgePool   uint64
+	tiers       [3]uint64
 }
 
 // deploySynopsis and deploySummary describe the command in the usage text.
 const (
-	deploySynopsis = "[--mnemonic-env VAR] [--badge-pool µALGO] [--yes]"
+	deploySynopsis = "[--mnemonic-env VAR] [--badge-pool µALGO] [--tiers N,N,N] [--yes]"
 	deploySummary  = "operator only: create a new Registry, Escrow and BadgeMinter on the --network and record them"
 )
 
@@ -61,10 +63,16 @@ func deployTo(ctx context.Context, stdout, stderr io.Writer, cfg Config, log *sl
 		"name of the environment variable holding the deploying account's 25-word mnemonic (LocalNet: the dispenser when unset)")
 	fs.BoolVar(&o.yes, "yes", false, "confirm a deployment on TestNet or MainNet")
 	fs.Uint64Var(&o.badgePool, "badge-pool", contracts.DefaultDeployConfig().BadgePool, "microAlgo given to the BadgeMinter to mint badges with")
+	def := contracts.DefaultDeployConfig().Tiers
+	tiers := fs.String("tiers", fmt.Sprintf("%d,%d,%d", def[0], def[1], def[2]), "completed jobs for badge tiers 1, 2 and 3, strictly increasing")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
+		return err
+	}
+	var err error
+	if o.tiers, err = parseTiers(*tiers); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -87,6 +95,7 @@ func deployTo(ctx context.Context, stdout, stderr io.Writer, cfg Config, log *sl
 	}
 	dc := contracts.DefaultDeployConfig()
 	dc.BadgePool = o.badgePool
+	dc.Tiers = o.tiers
 	d, err := contracts.Deploy(ctx, c, creator.Address, transaction.BasicAccountTransactionSigner{Account: creator}, store, dc)
 	if err != nil {
 		return fmt.Errorf("deploy: %w", err)
@@ -177,4 +186,22 @@ func printDeployment(w io.Writer, d contracts.Deployment) {
 	}{{"Registry", d.Apps.Registry}, {"Escrow", d.Apps.Escrow}, {"BadgeMinter", d.Apps.Badge}} {
 		fmt.Fprintf(w, "  %s: {%q: {\"appID\": %d}}\n", a.name, d.GenesisHash, a.id)
 	}
+}
+
+// parseTiers reads --tiers: three strictly increasing completed-job counts,
+// the first at least 1 (the Registry's configure refuses anything else).
+func parseTiers(v string) ([3]uint64, error) {
+	var t [3]uint64
+	parts := strings.Split(v, ",")
+	if len(parts) != 3 {
+		return t, fmt.Errorf("deploy: --tiers %q: want three counts, e.g. 10,100,1000", v)
+	}
+	for i, p := range parts {
+		n, err := strconv.ParseUint(strings.TrimSpace(p), 10, 64)
+		if err != nil || n == 0 || (i > 0 && n <= t[i-1]) {
+			return t, fmt.Errorf("deploy: --tiers %q: want three strictly increasing counts of at least 1, e.g. 10,100,1000", v)
+		}
+		t[i] = n
+	}
+	return t, nil
 }

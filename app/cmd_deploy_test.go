@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -58,12 +59,49 @@ func TestDeployCreatesAndRecordsANewSet(t *testing.T) {
 		t.Error("the mnemonic was printed")
 	}
 	out.Reset()
-	if err := deployTo(ctx, &out, &out, cfg, log, args, store); err != nil {
+	if err := deployTo(ctx, &out, &out, cfg, log, append(args, "--tiers", "1,5,9"), store); err != nil {
 		t.Fatal(err)
 	}
 	again, err := contracts.ResolveDeployment(ctx, testkit.Algod(t), store)
 	if err != nil || again.Apps == d.Apps {
 		t.Fatalf("second deploy %+v %v: want a new set", again, err)
+	}
+	if got := registryTiers(t, again.Apps.Registry); got != [3]uint64{1, 5, 9} {
+		t.Errorf("second set's Registry tiers %v, want --tiers 1,5,9", got)
+	}
+	if got := registryTiers(t, d.Apps.Registry); got != contracts.DefaultDeployConfig().Tiers {
+		t.Errorf("first set's Registry tiers %v, want the defaults", got)
+	}
+}
+
+// registryTiers reads the badge tiers from a Registry's global state.
+func registryTiers(t *testing.T, app uint64) [3]uint64 {
+	t.Helper()
+	info, err := testkit.Algod(t).GetApplicationByID(app).Do(testkit.Context(t, time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range info.Params.GlobalState {
+		if k, _ := base64.StdEncoding.DecodeString(kv.Key); string(k) == "tiers" {
+			v, _ := base64.StdEncoding.DecodeString(kv.Value.Bytes)
+			if len(v) != 24 {
+				t.Fatalf("tiers value of %d bytes", len(v))
+			}
+			return [3]uint64{binary.BigEndian.Uint64(v), binary.BigEndian.Uint64(v[8:]), binary.BigEndian.Uint64(v[16:])}
+		}
+	}
+	t.Fatalf("Registry %d has no tiers in its global state", app)
+	return [3]uint64{}
+}
+
+func TestParseTiers(t *testing.T) {
+	if got, err := parseTiers("1, 5,9"); err != nil || got != [3]uint64{1, 5, 9} {
+		t.Fatalf("parseTiers(1, 5,9) = %v, %v", got, err)
+	}
+	for _, bad := range []string{"", "1,2", "1,2,3,4", "0,1,2", "5,5,6", "3,2,1", "a,b,c", "-1,2,3"} {
+		if _, err := parseTiers(bad); err == nil || !strings.Contains(err.Error(), "--tiers") {
+			t.Errorf("parseTiers(%q) = %v, want a --tiers error", bad, err)
+		}
 	}
 }
 
