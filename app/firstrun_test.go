@@ -248,18 +248,28 @@ func TestFirstRunToSettledJob(t *testing.T) {
 	}
 	before, r0 := frBalance(t, ctx, node, prov.addr)
 
-	// Release payment, confirmed in its dialog.
-	gui.do(func() { test.Tap(release) })
-	var confirm *widget.Button
+	// Release payment: the dialog first cancelled (nothing sent), then
+	// confirmed.
+	var confirm, cancel *widget.Button
 	var text string
-	frWait(t, gui, time.Minute, "the release confirmation", jobsView, func() bool {
-		top := w.Canvas().Overlays().Top()
-		if top == nil {
-			return false
-		}
-		confirm, text = frFindButton(top, "Release"), frTexts(top)
-		return confirm != nil
-	})
+	ask := func() {
+		gui.do(func() { test.Tap(release) })
+		frWait(t, gui, time.Minute, "the release confirmation", jobsView, func() bool {
+			top := w.Canvas().Overlays().Top()
+			if top == nil {
+				return false
+			}
+			confirm, cancel, text = frFindButton(top, "Release"), frFindButton(top, "Cancel"), frTexts(top)
+			return confirm != nil && cancel != nil
+		})
+	}
+	ask()
+	gui.do(func() { test.Tap(cancel) })
+	frWait(t, gui, 10*time.Second, "Nothing was sent.", jobsView, func() bool { return frHasLabel(jobsView, "Nothing was sent.") })
+	if b, err := chain.Job(ctx, cid); err != nil || b.Status != contracts.JobSubmitted {
+		t.Fatalf("escrow box after a cancelled release: %+v, %v; want it still submitted", b, err)
+	}
+	ask()
 	for _, want := range []string{fmt.Sprintf("%d.%06d ALGO", bill/1_000_000, bill%1_000_000), prov.addr.String()} {
 		if !strings.Contains(text, want) {
 			t.Errorf("the confirmation does not say %q:\n%s", want, text)
