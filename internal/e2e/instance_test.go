@@ -349,6 +349,12 @@ func (p provider) serve(register bool) *process {
 // writeJob writes a job spec running script in the test image.
 func writeJob(t *testing.T, script string) string {
 	t.Helper()
+	return writeJobMax(t, script, 20)
+}
+
+// writeJobMax is writeJob with the spec's maxSeconds.
+func writeJobMax(t *testing.T, script string, maxSeconds int) string {
+	t.Helper()
 	var q bytes.Buffer
 	q.WriteByte('"')
 	for _, r := range script {
@@ -359,7 +365,7 @@ func writeJob(t *testing.T, script string) string {
 	}
 	q.WriteByte('"')
 	spec := `{"version":1,"image":"` + testkit.TestImageRef + `","command":["sh","-c",` + q.String() +
-		`],"cpus":0.5,"memoryMB":64,"maxSeconds":20,"network":"none","outputs":"/output"}`
+		`],"cpus":0.5,"memoryMB":64,"maxSeconds":` + strconv.Itoa(maxSeconds) + `,"network":"none","outputs":"/output"}`
 	if _, err := compute.ParseSpec([]byte(spec)); err != nil {
 		t.Fatal(err)
 	}
