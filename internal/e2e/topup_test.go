@@ -12,17 +12,22 @@ import (
 )
 
 // TestLongJobToppedUp: the consumer's preferences allow automatic
-// top-ups; a job whose spec allows 4 s runs 8 s. The consumer's
+// top-ups; a job whose spec allows 8 s runs 12 s. The consumer's
 // `submit --wait` tops its lock up while it runs (the escrow box shows a
 // raised max_seconds and lock), the provider lets it run past the first
-// 4 s, and it ends with exit 0, all its output, released, with a bill
-// over 4 s and the consumer's spend exact (top-ups come back but for the
-// bill; their fees are counted).
+// 8 s, and it ends with exit 0, all its output, released, with a bill
+// for the 12 s and the consumer's spend exact (top-ups come back but for
+// the bill; their fees are counted).
+//
+// The provider raises a running job's deadline when it starts the
+// container and then at each settlement check (every 5 s): 8 s allowed
+// leaves a check between a top-up landing in the job's first seconds and
+// the first deadline, so the test does not race those checks.
 func TestLongJobToppedUp(t *testing.T) {
 	m := newMarket(t)
 	p := m.newProvider()
 	c := m.newInstance("consumer")
-	const allowed, runs, topUpMax = 4, 8, 40_000
+	const allowed, runs, topUpMax = 8, 12, 40_000
 	prefs := fmt.Sprintf(`{"auto_top_up": true, "auto_top_up_max_microalgos": %d}`, topUpMax)
 	if err := os.WriteFile(filepath.Join(c.dir, "preferences.json"), []byte(prefs), 0o600); err != nil {
 		t.Fatal(err)
