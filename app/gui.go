@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"go.etcd.io/bbolt"
 
@@ -14,6 +15,10 @@ import (
 	"github.com/kinetic-compute/kinetic/ui"
 	"github.com/kinetic-compute/kinetic/wallet"
 )
+
+// processStart is when this process's packages were initialised, the
+// origin of the start-up times the log reports.
+var processStart = time.Now()
 
 // runGUI opens the store (failing fast when another instance holds it) and
 // the main window, and blocks until the app quits or ctx ends.
@@ -58,6 +63,7 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 	stopAutopilot := func() {}
 	a.Lifecycle().SetOnStarted(func() {
 		screens = fillMainWindow(a, cfg, shell, dash, startTelemetry(ctx, compute.DefaultNVML()), newSettingsService(db), svcs, notes)
+		log.Info("screens built", "since_start_ms", time.Since(processStart).Milliseconds())
 		startBackground(ctx, cfg, db, log, src, svcs, screens, tr, func(tab string) { shell.Select(tab) })
 		// Every job this data dir paid for is verified and settled (or
 		// refunded) without the user, from the first wallet open on.
@@ -79,7 +85,7 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	stop := context.AfterFunc(ctx, func() { fyne.Do(a.Quit) })
 	defer stop()
-	log.Info("window open", "network", cfg.Network.String(), "data_dir", cfg.DataDir)
+	log.Info("window open", "network", cfg.Network.String(), "data_dir", cfg.DataDir, "since_start_ms", time.Since(processStart).Milliseconds())
 	w.ShowAndRun()
 	log.Info("quit")
 	return nil
