@@ -30,24 +30,42 @@ const maxLine = 1 << 20
 
 // Follow reads the stream from the event after lastID, calling fn once for
 // each event in id order, reconnecting after a cut with Last-Event-ID set
-// to the last event fn received, until the end event (given to fn too), an
+// to the last event fn received (after 100 ms, doubling up to 5 s while
+// connections deliver nothing, back to 100 ms after one that did), until
+// the end event (given to fn too), an
 // error from fn, a refused request or ctx's end. It returns the last id fn
 // received.
 func Follow(ctx context.Context, open OpenFunc, lastID uint64, fn func(Event) error) (uint64, error) {
-	backoff := 100 * time.Millisecond
+	const firstBackoff = 100 * time.Millisecond
+	backoff := firstBackoff
 	for {
+		before := lastID
 		done, err := followOnce(ctx, open, &lastID, fn)
 		if done || err != nil && !errors.Is(err, errRetry) {
 			return lastID, err
 		}
-		select {
-		case <-ctx.Done():
-			return lastID, ctx.Err()
-		case <-time.After(backoff):
+		if lastID > before {
+			backoff = firstBackoff // that connection worked: a new cut starts over
+		}
+		if err := pause(ctx, backoff); err != nil {
+			return lastID, err
 		}
 		if backoff < 5*time.Second {
 			backoff *= 2
 		}
+	}
+}
+
+// pause waits d before a reconnect, or returns ctx's error (a variable so
+// that a test can record the waits instead of sleeping them).
+var pause = func(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 

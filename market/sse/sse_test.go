@@ -3,6 +3,7 @@ package sse
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -188,5 +189,51 @@ func TestFollowStopsOnRefusal(t *testing.T) {
 	se, ok := err.(*StatusError)
 	if !ok || se.Code != 403 {
 		t.Fatalf("err %v, want StatusError 403", err)
+	}
+}
+
+// TestFollowBackoffStartsOverAfterAWorkingConnection: each connection
+// delivers one event and is cut; every wait is the first 100 ms, because
+// each connection worked. Connections that deliver nothing double it.
+func TestFollowBackoffStartsOverAfterAWorkingConnection(t *testing.T) {
+	var waits []time.Duration
+	orig := pause
+	pause = func(ctx context.Context, d time.Duration) error { waits = append(waits, d); return ctx.Err() }
+	defer func() { pause = orig }()
+	ctx := testkit.Context(t, 30*time.Second)
+	var conns atomic.Int32
+	const events = 6
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := int(conns.Add(1))
+		if n <= 3 { // three refused-by-the-network tries first: nothing delivered
+			http.Error(w, "busy", http.StatusServiceUnavailable)
+			return
+		}
+		id := n - 3
+		w.Header().Set("Content-Type", "text/event-stream")
+		typ := "log"
+		if id == events {
+			typ = EndType
+		}
+		fmt.Fprintf(w, "id: %d\nevent: %s\ndata: {}\n\n", id, typ)
+	}))
+	defer srv.Close()
+	open := func(ctx context.Context, last uint64) (*http.Response, error) {
+		req, err := http.NewRequestWithContext(ctx, "GET", srv.URL, nil)
+		if err != nil {
+			return nil, err
+		}
+		return http.DefaultClient.Do(req)
+	}
+	last, err := Follow(ctx, open, 0, func(Event) error { return nil })
+	if err != nil || last != events {
+		t.Fatalf("Follow: last %d, %v; want %d", last, err, events)
+	}
+	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 400 * time.Millisecond}
+	for range events - 1 {
+		want = append(want, 100*time.Millisecond)
+	}
+	if fmt.Sprint(waits) != fmt.Sprint(want) {
+		t.Fatalf("waits %v, want %v", waits, want)
 	}
 }
