@@ -51,17 +51,29 @@ func telemetrySample(s compute.Sample) ui.TelemetrySample {
 	return ts
 }
 
-// startTelemetry opens NVML and samples it until ctx ends. Without NVML
-// every sample carries the ErrNoGPU that says so: the CPU-only state.
+// startTelemetry opens NVML and samples it until ctx ends, both on a
+// goroutine of their own: NVML's start (seconds per GPU without
+// persistence mode, longer on a wedged driver) never holds up the caller,
+// which is the UI goroutine. Without NVML every sample carries the
+// ErrNoGPU that says so: the CPU-only state.
 func startTelemetry(ctx context.Context, lib compute.NVMLLibrary) telemetry {
-	n, err := compute.OpenNVML(lib)
-	read := func() ([]compute.GPUInfo, error) { return nil, err }
-	if err == nil {
-		read = func() ([]compute.GPUInfo, error) { return n.Read(nil) }
-		context.AfterFunc(ctx, n.Close)
+	// n and err are written before the sampler's first read, on the
+	// goroutine that reads them.
+	var n *compute.NVML
+	var err error
+	read := func() ([]compute.GPUInfo, error) {
+		if err != nil {
+			return nil, err
+		}
+		return n.Read(nil)
 	}
 	s, _ := compute.NewSampler(read, telemetryInterval, telemetrySamples) // constant, valid arguments
-	go func() { _ = s.Run(ctx) }()
+	go func() {
+		if n, err = compute.OpenNVML(lib); err == nil {
+			defer n.Close()
+		}
+		_ = s.Run(ctx)
+	}()
 	return telemetry{s: s}
 }
 
