@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -49,15 +50,49 @@ func jobSettlement(box contracts.Job) ui.JobSettlement {
 // from its provider, written into dir as it is or unpacked (by
 // consumer.Extract, which refuses unsafe archives) into a new folder.
 func (s *jobsSource) SaveOutput(ctx context.Context, id ui.JobID, dir string, extract bool) (string, error) {
-	_, c, r, err := s.consumerJob(ctx, id)
+	env, c, r, err := s.consumerJob(ctx, id)
 	if err != nil {
 		return "", err
 	}
-	tarball, err := c.Result(ctx, r.Job)
+	tarball, err := verifiedOutput(ctx, env, c, r)
 	if err != nil {
-		return "", fmt.Errorf("download: %w", err)
+		return "", err
 	}
 	return saveOutput(tarball, dir, "kinetic-job-"+id.String()[:16], extract)
+}
+
+// verifiedOutput downloads r's output and checks it is the output that was
+// verified, so a provider cannot serve the autopilot one tar and the user
+// another: while the escrow box exists, against the output hash anchored
+// in it (with the proof: consumer.Verify); after settlement, against the
+// content digest the autopilot journaled when it verified the result.
+func verifiedOutput(ctx context.Context, env *marketEnv, c *consumer.Client, r consumer.JobRecord) ([]byte, error) {
+	_, err := env.chain.Job(ctx, r.Job.ID)
+	switch {
+	case err == nil:
+		v, err := c.Verify(ctx, r.Job)
+		if err != nil {
+			return nil, fmt.Errorf("the output does not verify, so it was not saved: %w", err)
+		}
+		return v.Output, nil
+	case !errors.Is(err, contracts.ErrNotFound):
+		return nil, fmt.Errorf("escrow of job %s: %w", r.Job.ID, err)
+	}
+	if r.Digest == "" {
+		return nil, fmt.Errorf("job %s is settled and its output was never verified here, so there is nothing to check a download against; not saved", r.Job.ID)
+	}
+	tarball, err := c.Result(ctx, r.Job)
+	if err != nil {
+		return nil, fmt.Errorf("download: %w", err)
+	}
+	d, err := consumer.ContentDigest(tarball)
+	if err != nil {
+		return nil, fmt.Errorf("the output does not verify, so it was not saved: %w", err)
+	}
+	if hex.EncodeToString(d[:]) != r.Digest {
+		return nil, fmt.Errorf("the provider now serves a different output from the one verified for job %s; not saved", r.Job.ID)
+	}
+	return tarball, nil
 }
 
 // saveOutput writes tarball into dir as base.tar or, with extract, unpacks
@@ -107,13 +142,17 @@ func writeNew(path string, b []byte) error {
 
 // unpackInto creates the folder path, failing with fs.ErrExist when it
 // exists, and extracts tarball into it. When the archive is refused the
-// folder, still empty, is removed again.
+// folder is removed again with whatever Extract wrote into it: it is the
+// folder this call created (Mkdir fails on an existing one), so nothing
+// else can be in it.
 func unpackInto(path string, tarball []byte) error {
 	if err := os.Mkdir(path, 0o755); err != nil {
 		return err
 	}
 	if err := consumer.Extract(tarball, path, consumer.ExtractLimits{}); err != nil {
-		_ = os.Remove(path) // only succeeds while empty: Extract refuses before writing
+		if rerr := os.RemoveAll(path); rerr != nil {
+			return fmt.Errorf("%w (and the partly unpacked %s could not be removed: %v)", err, path, rerr)
+		}
 		return err
 	}
 	return nil

@@ -126,3 +126,35 @@ func TestJobSettlementAmounts(t *testing.T) {
 		t.Errorf("settlement %+v", s)
 	}
 }
+
+// TestSaveOutputRemovesAPartlyUnpackedFolder: an archive whose file "a" is
+// followed by "a/b" fails half-way through unpacking; the folder the save
+// created is removed with what was written, and the folder chosen keeps
+// only what it held before.
+func TestSaveOutputRemovesAPartlyUnpackedFolder(t *testing.T) {
+	dir := t.TempDir()
+	mine := filepath.Join(dir, "mine.txt")
+	if err := os.WriteFile(mine, []byte("the user's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, name := range []string{"a", "a/b"} {
+		if err := tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: 1, Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write([]byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := saveOutput(buf.Bytes(), dir, "job", true); err == nil {
+		t.Fatal("an archive with a file and a path under it was unpacked")
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 || ents[0].Name() != "mine.txt" || readFile(t, mine) != "the user's" {
+		t.Fatalf("folder holds %v after the refused unpack, want only mine.txt untouched", ents)
+	}
+}
