@@ -54,6 +54,10 @@ const (
 	// closes a job whose result cannot be fetched is disputed, and a job
 	// whose spot check has not finished is released.
 	DefaultDisputeMargin = 3
+	// DefaultRoundTime is the round time the Autopilot assumes to turn
+	// rounds into a wall-clock bound; shorter than MainNet's ~2.8 s, so
+	// that the estimate errs early.
+	DefaultRoundTime = 2500 * time.Millisecond
 )
 
 // SpotCheckOptions enable spot checks: a share of deterministic jobs is
@@ -77,6 +81,11 @@ type AutopilotOptions struct {
 	MinBackoff, MaxBackoff time.Duration
 	// DisputeMargin overrides DefaultDisputeMargin when above 0.
 	DisputeMargin uint64
+	// RoundTime overrides DefaultRoundTime when above 0: the time one
+	// round takes on the network, used to bound a result's fetch and a
+	// retry's wait by the moment the dispute margin is reached (the chain's
+	// round is also polled meanwhile, which decides).
+	RoundTime time.Duration
 	// Funding, when set, keeps open jobs funded (KeepFunded); its Total is
 	// the cap per job over the job's life, restarts included.
 	Funding *Funding
@@ -132,6 +141,9 @@ func NewAutopilot(c *Client, db *bbolt.DB, opts AutopilotOptions) *Autopilot {
 	}
 	if opts.DisputeMargin == 0 {
 		opts.DisputeMargin = DefaultDisputeMargin
+	}
+	if opts.RoundTime <= 0 {
+		opts.RoundTime = DefaultRoundTime
 	}
 	if opts.Rescan <= 0 {
 		opts.Rescan = 10 * time.Second
@@ -300,10 +312,15 @@ func (a *Autopilot) drive(ctx context.Context, id jobid.ID) {
 			return
 		}
 		a.log.Warn("autopilot: step failed; will retry", "job", id, "state", rec.State, "err", err)
+		var by time.Time
+		var rb *retryByError
+		if errors.As(err, &rb) {
+			by = rb.by
+		}
 		if _, jerr := a.journal(id, func(r *JobRecord) {
 			r.Error = plain(err)
 			r.Attempts++
-			r.NextTry = a.c.now().Add(a.backoff(r.Attempts))
+			r.NextTry = a.c.now().Add(a.retryWait(r.Attempts, by))
 		}); jerr != nil {
 			a.log.Warn("autopilot: journal", "job", id, "err", jerr)
 			if !a.sleep(ctx, a.backoff(rec.Attempts+1)) {
@@ -311,6 +328,27 @@ func (a *Autopilot) drive(ctx context.Context, id jobid.ID) {
 			}
 		}
 	}
+}
+
+// retryByError is a failed step that must be tried again no later than
+// by (the moment its dispute margin is reached), whatever the backoff.
+type retryByError struct {
+	err error
+	by  time.Time
+}
+
+func (e *retryByError) Error() string { return e.err.Error() }
+func (e *retryByError) Unwrap() error { return e.err }
+
+// retryWait is the backoff after attempts failures in a row, cut short so
+// that the next try comes no later than by (when by is set): a job whose
+// dispute window is closing is never left asleep past its last chance.
+func (a *Autopilot) retryWait(attempts int, by time.Time) time.Duration {
+	d := a.backoff(attempts)
+	if by.IsZero() {
+		return d
+	}
+	return max(0, min(d, by.Sub(a.c.now())))
 }
 
 func (a *Autopilot) backoff(attempts int) time.Duration {

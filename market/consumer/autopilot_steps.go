@@ -210,18 +210,32 @@ func (a *Autopilot) fund(ctx context.Context, rec JobRecord) {
 
 // verify fetches and checks output and proof: StateVerified, or
 // StateDisputing (the provider blocklisted) on a mismatch, or on a result
-// that cannot be fetched while the dispute window is closing.
+// that cannot be fetched while the dispute window is closing. The fetch is
+// bounded by the moment the dispute margin is reached (the chain's round,
+// polled meanwhile, or its estimate in RoundTime), so that a provider
+// stalling or trickling its result cannot hold the dispute back; a failed
+// fetch is tried again no later than that moment.
 func (a *Autopilot) verify(ctx context.Context, rec JobRecord, esc contracts.Job) error {
-	v, err := a.c.Verify(ctx, rec.Job)
+	end := esc.ResultRound + esc.DisputeWindow
+	vctx, cancel, by := a.windowBound(ctx, end)
+	v, err := a.c.Verify(vctx, rec.Job)
+	closing := errors.Is(context.Cause(vctx), errWindowClosing)
+	cancel(nil)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
 	if errors.Is(err, ErrMismatch) {
 		return a.dispute(rec, plain(err))
 	}
 	if err != nil {
-		st, serr := a.c.chain.Algod().Status().Do(ctx)
-		if serr == nil && st.LastRound+a.opts.DisputeMargin >= esc.ResultRound+esc.DisputeWindow {
+		if !closing {
+			st, serr := a.c.chain.Algod().Status().Do(ctx)
+			closing = serr == nil && a.closing(st.LastRound, end)
+		}
+		if closing {
 			return a.dispute(rec, "the result could not be fetched before the dispute window closes: "+plain(err))
 		}
-		return fmt.Errorf("verify the result: %w", err)
+		return &retryByError{err: fmt.Errorf("verify the result: %w", err), by: by}
 	}
 	digest, err := ContentDigest(v.Output)
 	if err != nil {
@@ -230,6 +244,57 @@ func (a *Autopilot) verify(ctx context.Context, rec JobRecord, esc contracts.Job
 	return a.advance(rec.Job.ID, StateVerified, "output and proof verified", func(r *JobRecord) {
 		r.Digest = hex.EncodeToString(digest[:])
 	})
+}
+
+// errWindowClosing cancels a fetch when the dispute margin is reached.
+var errWindowClosing = errors.New("consumer: the dispute window is closing")
+
+// closing reports whether a dispute sent after round last would risk
+// landing after the window that ends at round end.
+func (a *Autopilot) closing(last, end uint64) bool {
+	return last+a.opts.DisputeMargin >= end
+}
+
+// windowBound returns a context that ends (cause errWindowClosing) once
+// the chain's round reaches the dispute margin of the window ending at
+// round end, polled every Poll, or at the estimate of that moment from the
+// round now and RoundTime, which it also returns (zero when the node could
+// not be read).
+func (a *Autopilot) windowBound(ctx context.Context, end uint64) (context.Context, context.CancelCauseFunc, time.Time) {
+	vctx, cancel := context.WithCancelCause(ctx)
+	var by time.Time
+	if st, err := a.c.chain.Algod().Status().Do(ctx); err == nil {
+		var left uint64
+		if !a.closing(st.LastRound, end) {
+			left = end - a.opts.DisputeMargin - st.LastRound
+		}
+		by = a.c.now().Add(time.Duration(left) * a.opts.RoundTime)
+	}
+	go func() {
+		var deadline <-chan time.Time
+		if !by.IsZero() {
+			t := time.NewTimer(max(0, by.Sub(a.c.now())))
+			defer t.Stop()
+			deadline = t.C
+		}
+		tick := time.NewTicker(a.opts.Poll)
+		defer tick.Stop()
+		for {
+			select {
+			case <-vctx.Done():
+				return
+			case <-deadline:
+				cancel(fmt.Errorf("consumer: no result by %s, the estimated end of the dispute margin", by.Format(time.RFC3339)))
+				return
+			case <-tick.C:
+				if st, err := a.c.chain.Algod().Status().Do(vctx); err == nil && a.closing(st.LastRound, end) {
+					cancel(errWindowClosing)
+					return
+				}
+			}
+		}
+	}()
+	return vctx, cancel, by
 }
 
 // dispute blocklists the provider, then journals StateDisputing.
@@ -317,7 +382,7 @@ func (a *Autopilot) awaitSpotCheck(ctx context.Context, rec JobRecord, esc contr
 	if err != nil {
 		return fmt.Errorf("node status: %w", err)
 	}
-	if st.LastRound+a.opts.DisputeMargin >= esc.ResultRound+esc.DisputeWindow {
+	if a.closing(st.LastRound, esc.ResultRound+esc.DisputeWindow) {
 		return a.advance(rec.Job.ID, StateReleasing, "spot check not finished before the dispute window closes; released on its own verification", nil)
 	}
 	a.start(ctx, sid)

@@ -34,6 +34,7 @@ package consumer
 import (
 	"context"
 	"crypto/ed25519"
+	"net"
 	"net/http"
 	"time"
 
@@ -63,6 +64,7 @@ type Chain interface {
 	CreateJobPayment(ctx context.Context, o contracts.Offer) (uint64, error)
 	BuildCreateJobGroup(ctx context.Context, o contracts.Offer) ([]types.Transaction, error)
 	Job(ctx context.Context, id jobid.ID) (contracts.Job, error)
+	Provider(ctx context.Context, addr types.Address) (contracts.Provider, error)
 	Release(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID) (contracts.Result, error)
 	Dispute(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID) (contracts.Result, error)
 	Refund(ctx context.Context, sender types.Address, signer transaction.TransactionSigner, id jobid.ID) (contracts.Result, error)
@@ -76,6 +78,24 @@ type Client struct {
 	http   *http.Client
 	now    func() time.Time
 	budget *wallet.Budget
+	// minWindow is the shortest dispute window, in rounds, an offer may
+	// give (WithMinWindowRounds).
+	minWindow uint64
+}
+
+// DefaultMinWindowRounds is the shortest dispute window an offer may give
+// when WithMinWindowRounds sets one: about 5 minutes of MainNet rounds
+// (2.8 s each), room for the Autopilot's retries to fetch the result, its
+// margin and the dispute's confirmation.
+const DefaultMinWindowRounds = 100
+
+// WithMinWindowRounds makes the client refuse, before anything is signed,
+// an offer whose dispute window is shorter than rounds: a window shorter
+// than the time the result takes to fetch and verify leaves no time to
+// dispute a bad one.
+func (c *Client) WithMinWindowRounds(rounds uint64) *Client {
+	c.minWindow = rounds
+	return c
 }
 
 // WithBudget makes the client sign every escrow payment through a
@@ -86,11 +106,37 @@ func (c *Client) WithBudget(b *wallet.Budget) *Client {
 	return c
 }
 
-// New returns a consumer agent; httpClient nil uses a client with a
-// 60-second timeout for non-streaming requests.
+// Timeouts of the client New makes when given none. The whole of a
+// request is bounded per call (FetchTimeout, PostTimeout), not by the
+// http.Client, whose event streams last as long as their jobs.
+const (
+	DialTimeout           = 10 * time.Second
+	ResponseHeaderTimeout = 30 * time.Second
+	// FetchTimeout bounds one download of a result or a proof.
+	FetchTimeout = 10 * time.Minute
+	// PostTimeout bounds one POST /v1/jobs (the offer or the payment).
+	PostTimeout = 2 * time.Minute
+)
+
+// DefaultHTTPClient is the client New uses when given none: connections
+// and TLS handshakes within DialTimeout, response headers within
+// ResponseHeaderTimeout, idle connections dropped after 90 s.
+func DefaultHTTPClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: DialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		TLSHandshakeTimeout:   DialTimeout,
+		ResponseHeaderTimeout: ResponseHeaderTimeout,
+		ExpectContinueTimeout: time.Second,
+		IdleConnTimeout:       90 * time.Second,
+		MaxIdleConns:          64,
+	}}
+}
+
+// New returns a consumer agent; httpClient nil uses DefaultHTTPClient.
 func New(chain Chain, signer Signer, httpClient *http.Client) *Client {
 	if httpClient == nil {
-		httpClient = &http.Client{}
+		httpClient = DefaultHTTPClient()
 	}
 	return &Client{chain: chain, signer: signer, http: httpClient, now: time.Now}
 }

@@ -47,6 +47,8 @@ func (c *Client) Events(ctx context.Context, job Job, lastID uint64, fn func(sse
 }
 
 func (c *Client) get(ctx context.Context, job Job, path string, limit int64) ([]byte, http.Header, error) {
+	ctx, cancel := context.WithTimeout(ctx, FetchTimeout)
+	defer cancel()
 	resp, err := c.request(ctx, job, http.MethodGet, "/v1/jobs/"+job.ID.String()+path, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("consumer: GET %s: %w", path, err)

@@ -119,6 +119,8 @@ func (c *Client) Submit(ctx context.Context, endpoint string, spec compute.Spec,
 }
 
 func (c *Client) post(ctx context.Context, url string, body []byte, payment string) (*http.Response, []byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, PostTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
 		return nil, nil, fmt.Errorf("consumer: %w", err)
@@ -235,6 +237,19 @@ func (c *Client) checkOffer(ctx context.Context, req x402.PaymentRequirements, s
 	}
 	if !terms.Provider.IsZero() && provider != terms.Provider {
 		return contracts.Offer{}, &OfferError{"offer from another provider than asked"}
+	}
+	if c.minWindow > 0 && x.WindowRounds < c.minWindow {
+		return contracts.Offer{}, &OfferError{fmt.Sprintf("dispute window of %d rounds, under the %d this client needs to fetch and check the result and still dispute a bad one in time: choose another provider, or ask this one for a longer window", x.WindowRounds, c.minWindow)}
+	}
+	reg, err := c.chain.Provider(ctx, provider)
+	if errors.Is(err, contracts.ErrNotFound) {
+		return contracts.Offer{}, &OfferError{fmt.Sprintf("provider %s is not registered in the Registry", provider)}
+	}
+	if err != nil {
+		return contracts.Offer{}, fmt.Errorf("consumer: read the provider's registered price: %w", err)
+	}
+	if x.Rate > reg.PricePerHour {
+		return contracts.Offer{}, &OfferError{fmt.Sprintf("rate %d µALGO/h above the provider's registered price %d µALGO/h: the provider asks more than it advertises; choose another provider", x.Rate, reg.PricePerHour)}
 	}
 	nonce, err1 := decode32(x.Nonce)
 	sh, err2 := decode32(x.SpecHash)
