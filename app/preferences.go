@@ -196,7 +196,7 @@ const tokenTimeout = 10 * time.Second
 
 // ErrTokenNotSaved reports a token that could not be saved because no OS
 // keyring answered; the token is then never written anywhere.
-var ErrTokenNotSaved = errors.New("the algod token was not saved: no OS keyring answered, and Kinetic never writes a token to disk in plaintext; pass --algod-token or set " + EnvAlgodToken + " at each start instead")
+var ErrTokenNotSaved = errors.New("the algod token was not saved: no OS keyring answered, and Kinetic never writes a token to disk in plaintext; set " + EnvAlgodToken + " at each start instead (not --algod-token: other users can read a command line)")
 
 // PreferenceStore reads and writes the Preferences of one data directory
 // (PreferencesFile) and the saved algod token (in the OS keyring, under

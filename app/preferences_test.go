@@ -252,7 +252,7 @@ func TestPreferencesTokenWithoutKeyring(t *testing.T) {
 	kr.fail = errors.New("The name org.freedesktop.secrets was not provided by any .service files")
 	s := testPreferenceStore(t, kr)
 	err := s.SetToken(context.Background(), "tok")
-	if !errors.Is(err, ErrTokenNotSaved) || !strings.Contains(err.Error(), "pass --algod-token or set KINETIC_ALGOD_TOKEN") {
+	if !errors.Is(err, ErrTokenNotSaved) || !strings.Contains(err.Error(), "set KINETIC_ALGOD_TOKEN at each start instead (not --algod-token") {
 		t.Fatalf("err = %v, want ErrTokenNotSaved saying what to do", err)
 	}
 	entries, _ := os.ReadDir(filepath.Dir(s.Path()))

@@ -205,6 +205,7 @@ func (o *Onboarding) onImport() {
 				return
 			}
 			o.addr = addr
+			o.phrase.SetText("") // the words are in the keyring now, not left in a widget
 			o.status.SetText("")
 			o.next()
 		})

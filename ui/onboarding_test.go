@@ -104,6 +104,9 @@ func TestOnboardingImportOffLocalNet(t *testing.T) {
 	o.phrase.SetText(words25())
 	test.Tap(findButton(t, o.Content(), "Import this account"))
 	assertShows(t, o.Content(), "This network has no dispenser: send ALGO to the address above to start.")
+	if o.phrase.Text != "" {
+		t.Error("the recovery words stayed in the import field after the import")
+	}
 }
 
 // fakeSetup is an onboarding service with the network and role steps.
