@@ -27,7 +27,7 @@ import (
 const walletSynopsis = "create|import|show|fund [flags]"
 
 // walletUsage is printed for a wallet command line that does not parse.
-const walletUsage = `usage: kinetic [--data-dir DIR] wallet SUBCOMMAND [flags]
+const walletUsage = `usage: kinetic wallet SUBCOMMAND [flags]   (global flags such as --data-dir DIR go before "wallet")
   create [--name NAME]     new account in the OS keyring; its 25 recovery words are shown on this terminal only
   import [--name NAME]     add an existing account; the 25 words are read from stdin (never from the command line)
   show                     accounts, balance, spendable and budget caps

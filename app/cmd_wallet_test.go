@@ -266,7 +266,7 @@ func TestWalletFundRefusesPublicNetworks(t *testing.T) {
 
 func TestWalletUsageErrors(t *testing.T) {
 	cfg := Config{DataDir: t.TempDir(), Network: LocalNet}
-	if _, err := walletRun(t, cfg, walletIO{}); err == nil || !strings.HasPrefix(err.Error(), "usage: kinetic [--data-dir DIR] wallet SUBCOMMAND") {
+	if _, err := walletRun(t, cfg, walletIO{}); err == nil || !strings.HasPrefix(err.Error(), "usage: kinetic wallet SUBCOMMAND") {
 		t.Errorf("no subcommand: %v", err)
 	}
 	if _, err := walletRun(t, cfg, walletIO{}, "send"); err == nil || !strings.HasPrefix(err.Error(), `unknown wallet subcommand "send"`) {
