@@ -174,8 +174,10 @@ func (s *Server) fail(ctx context.Context, id compute.JobID, reason string) {
 // a late payment is told the offer expired), extends running jobs whose
 // escrow was topped up, and checks submitted jobs on the chain: a deleted
 // box means the job was settled (its settling transaction is looked up for
-// proof step 9); a window that has passed means the provider claims. Last,
-// it claims the badges a settlement minted (claimBadges).
+// proof step 9, by a search pass that runs off this loop, so that a long
+// search never holds up extending or claiming); a window that has passed
+// means the provider claims. Last, it claims the badges a settlement
+// minted (claimBadges).
 func (s *Server) watchSettlements(ctx context.Context) {
 	// Then the badges a settlement may have minted are claimed.
 	defer s.claimBadges(ctx)
@@ -189,6 +191,8 @@ func (s *Server) watchSettlements(ctx context.Context) {
 	if err != nil {
 		return
 	}
+	var gone []jobRecord
+	defer func() { s.searchSettlements(ctx, gone) }()
 	for _, rec := range recs {
 		if rec.State == stateRunning {
 			s.extend(ctx, rec.ID)
@@ -199,7 +203,7 @@ func (s *Server) watchSettlements(ctx context.Context) {
 		}
 		job, err := s.chain.Job(ctx, rec.ID)
 		if errors.Is(err, contracts.ErrNotFound) {
-			s.settled(ctx, rec, round)
+			gone = append(gone, rec)
 			continue
 		}
 		if err != nil {

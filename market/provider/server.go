@@ -144,6 +144,8 @@ type Server struct {
 
 	pmu      sync.Mutex
 	builders map[compute.JobID]*proof.Builder
+
+	search settleSearch // settlement searches, off the tick loop
 }
 
 type jobRunItem struct{ id compute.JobID }
@@ -229,6 +231,7 @@ func (s *Server) limit(next http.Handler) http.Handler {
 func (s *Server) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer s.search.wg.Wait()
 	tick := time.NewTicker(s.cfg.ClaimInterval)
 	defer tick.Stop()
 	for {
