@@ -166,6 +166,7 @@ const (
 	provideCPUOnlyText = "No NVIDIA GPU or driver (NVML) was found: this machine can rent out its CPU only, " +
 		"and there is no GPU telemetry to show."
 	provideAcceptingText = "Jobs can arrive: nothing is holding them back."
+	provideOffText       = "Renting is off: no job can arrive until you turn on \"Rent out my GPU\"."
 )
 
 // Provide is the Provide screen: the toggle, why no jobs are arriving, GPU
@@ -289,13 +290,16 @@ func (p *Provide) applyStatus(st ProviderStatus, err error) {
 		p.state.Importance = widget.MediumImportance
 		p.state.SetText("Not renting: this machine takes no jobs")
 	}
-	if len(st.Reasons) == 0 {
+	var lines []string
+	if !st.Providing {
+		lines = append(lines, "• "+provideOffText)
+	}
+	for _, r := range st.Reasons {
+		lines = append(lines, "• "+r.Text())
+	}
+	if len(lines) == 0 {
 		p.reasons.SetText(provideAcceptingText)
 	} else {
-		lines := make([]string, len(st.Reasons))
-		for i, r := range st.Reasons {
-			lines[i] = "• " + r.Text()
-		}
 		p.reasons.SetText(strings.Join(lines, "\n"))
 	}
 	p.today.SetText(st.Earnings.settledText(true))

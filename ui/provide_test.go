@@ -75,7 +75,7 @@ func TestProvideToggleStartsAndStops(t *testing.T) {
 	f := &fakeProvider{st: ProviderStatus{Reasons: []NoJobsReason{{Kind: ReasonNotRegistered}}}}
 	p, _ := newTestProvide(t, f, oneGPU())
 	p.Refresh(context.Background())
-	if p.toggle.Text != provideStartText || p.reasons.Text != "• "+reasonWords[ReasonNotRegistered] {
+	if p.toggle.Text != provideStartText || p.reasons.Text != "• "+provideOffText+"\n• "+reasonWords[ReasonNotRegistered] {
 		t.Fatalf("before: toggle %q, reasons %q", p.toggle.Text, p.reasons.Text)
 	}
 	test.Tap(p.toggle)
@@ -88,6 +88,9 @@ func TestProvideToggleStartsAndStops(t *testing.T) {
 	test.Tap(p.toggle)
 	if strings.Join(f.calls, ",") != "start,stop" || p.toggle.Text != provideStartText {
 		t.Errorf("after second tap: calls %v, toggle %q", f.calls, p.toggle.Text)
+	}
+	if !strings.HasPrefix(p.reasons.Text, "• "+provideOffText+"\n") {
+		t.Errorf("reasons after stopping = %q, want first that renting is off", p.reasons.Text)
 	}
 }
 
