@@ -29,6 +29,13 @@ const badgeTiers = 3
 // group's 4000 µALGO of fees.
 const BadgeClaimCost = contracts.BadgeClaimPayment + badgeHoldingMBR + badgeClaimFees
 
+// BadgeFeeReserve is what a badge claim must leave spendable besides
+// BadgeClaimCost: the fees of the jobs to come (a create_job call, a
+// submit_result call and perhaps a claim, 1000 µALGO each, for some 30
+// jobs), so that a badge never leaves the provider unable to anchor a
+// result it has computed.
+const BadgeFeeReserve = 100_000
+
 const (
 	badgeHoldingMBR = 100_000 // each asset an account holds raises its minimum balance by 0.1 ALGO
 	badgeClaimFees  = 4000    // payment 1000 + opt-in 1000 + claim call 2000 (its inner transfer pooled)
@@ -156,8 +163,10 @@ func (s *Server) Badges() ([]BadgeClaim, error) {
 // failed claim's retry time has come. Every step is journaled: a claimed
 // tier is never sent again, and a claim cut short by a restart is settled
 // from the BadgeMinter's box (the contract refuses a second claim). A
-// failure is logged with its reason and retried later; it never touches a
-// job.
+// claim is sent only while no job is being locked, queued or run, and only
+// when it leaves BadgeFeeReserve spendable, so that job fees are always
+// paid. A failure is logged with its reason and retried later; it never
+// touches a job.
 func (s *Server) claimBadges(ctx context.Context) {
 	if ctx.Err() != nil {
 		return // stopping: the journal keeps what is due for the next start
@@ -175,6 +184,13 @@ func (s *Server) claimBadges(ctx context.Context) {
 		}
 	}
 	if !due && !retry {
+		return
+	}
+	if n := s.activeJobs(); n > 0 {
+		// A job being locked, queued or run still needs its create_job or
+		// submit_result fee: the claim waits until none is (due and the
+		// retry times stay as they are).
+		s.cfg.Logger.Debug("badge claim put off while jobs run", "jobs", n)
 		return
 	}
 	addr := s.signer.Address()
@@ -233,9 +249,9 @@ func (s *Server) claimBadge(ctx context.Context, r *badgeRecord) error {
 		r.State, r.Failures, r.LastError, r.NextTry = badgeClaimed, 0, "", time.Time{}
 		return s.putBadge(*r)
 	}
-	if spendable, err := s.chain.Spendable(ctx, addr); err == nil && spendable < BadgeClaimCost {
-		return s.badgeFailed(r, fmt.Sprintf("the account has %d µALGO spendable and a claim needs %d (the claim payment %d, the asset's 0.1 ALGO minimum balance and %d of fees): fund %s",
-			spendable, BadgeClaimCost, contracts.BadgeClaimPayment, badgeClaimFees, addr))
+	if spendable, err := s.chain.Spendable(ctx, addr); err == nil && spendable < BadgeClaimCost+BadgeFeeReserve {
+		return s.badgeFailed(r, fmt.Sprintf("the account has %d µALGO spendable and a claim needs %d (the claim payment %d, the asset's 0.1 ALGO minimum balance and %d of fees) plus %d kept for the fees of jobs to come: fund %s",
+			spendable, BadgeClaimCost, contracts.BadgeClaimPayment, badgeClaimFees, BadgeFeeReserve, addr))
 	}
 	r.State = badgeClaiming
 	r.Attempts++
@@ -257,6 +273,24 @@ func (s *Server) claimBadge(ctx context.Context, r *badgeRecord) error {
 	r.Failures, r.LastError, r.NextTry = 0, "", time.Time{}
 	s.cfg.Logger.Info("badge claimed", "tier", r.Tier, "asset", asset, "tx", r.TxID, "round", res.Round)
 	return s.putBadge(*r)
+}
+
+// activeJobs counts the jobs being locked, waiting to start or running:
+// each still has a fee to pay (create_job, submit_result).
+func (s *Server) activeJobs() int {
+	recs, err := s.store.jobs()
+	if err != nil {
+		s.cfg.Logger.Error("badge check: read jobs", "err", err)
+		return 1 // unknown: put the claim off rather than risk a job's fee
+	}
+	n := 0
+	for _, r := range recs {
+		switch r.State {
+		case stateLocking, statePaid, stateRunning:
+			n++
+		}
+	}
+	return n
 }
 
 // badgeFailed journals a failed claim and when to try again: the claim

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"testing"
@@ -93,7 +94,7 @@ func onlyBadge(t *testing.T, s *Server) BadgeClaim {
 // again, however many settlements follow.
 func TestBadgeJournalClaimCutShort(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	ch := &badgeChain{tier: 1, box: contracts.BadgeRecord{Asset: 77}, spendable: BadgeClaimCost,
+	ch := &badgeChain{tier: 1, box: contracts.BadgeRecord{Asset: 77}, spendable: BadgeClaimCost + BadgeFeeReserve,
 		claimErr: &contracts.LogicError{App: "BadgeMinter", Code: contracts.ErrBadgeClaimed, Err: errors.New("rejected")}, confirmed: true}
 	s := newBadgeServer(t, ch, &now)
 	ctx := context.Background()
@@ -117,7 +118,7 @@ func TestBadgeJournalClaimCutShort(t *testing.T) {
 // retried the same way; success clears the error.
 func TestBadgeJournalRetries(t *testing.T) {
 	now := time.Unix(1_700_000_000, 0)
-	ch := &badgeChain{tier: 1, box: contracts.BadgeRecord{Asset: 9}, spendable: BadgeClaimCost, claimErr: errors.New("node said no")}
+	ch := &badgeChain{tier: 1, box: contracts.BadgeRecord{Asset: 9}, spendable: BadgeClaimCost + BadgeFeeReserve, claimErr: errors.New("node said no")}
 	s := newBadgeServer(t, ch, &now)
 	ctx := context.Background()
 	s.badgeDue()
@@ -154,17 +155,61 @@ func TestBadgeJournalRetries(t *testing.T) {
 	}
 }
 
-// TestBadgeJournalTooPoor: with less spendable than a claim costs, nothing
-// is sent and the reason names the amounts and the account to fund.
+// TestBadgeJournalTooPoor: with less spendable than a claim costs plus
+// the fee reserve (326500 µALGO), nothing is sent and the reason names the
+// amounts and the account to fund: at 226500 (the claim alone, which
+// would leave nothing for job fees) and at 326499; at 326500 the claim is
+// sent.
 func TestBadgeJournalTooPoor(t *testing.T) {
+	if BadgeClaimCost != 226_500 || BadgeFeeReserve != 100_000 {
+		t.Fatalf("claim cost %d, reserve %d: update the amounts below", BadgeClaimCost, BadgeFeeReserve)
+	}
+	for _, spendable := range []uint64{BadgeClaimCost, BadgeClaimCost + BadgeFeeReserve - 1} {
+		now := time.Unix(1_700_000_000, 0)
+		ch := &badgeChain{tier: 1, box: contracts.BadgeRecord{Asset: 5}, spendable: spendable}
+		s := newBadgeServer(t, ch, &now)
+		s.badgeDue()
+		s.claimBadges(context.Background())
+		b := onlyBadge(t, s)
+		want := fmt.Sprintf("the account has %d µALGO spendable and a claim needs 226500 (the claim payment 122500, the asset's 0.1 ALGO minimum balance and 4000 of fees) plus 100000 kept for the fees of jobs to come: fund %s", spendable, s.signer.Address())
+		if ch.claims != 0 || b.LastError != want || b.Attempts != 0 || b.Claimed {
+			t.Fatalf("spendable %d: journal %+v, %d claims; want none sent and %q", spendable, b, ch.claims, want)
+		}
+	}
 	now := time.Unix(1_700_000_000, 0)
-	ch := &badgeChain{tier: 1, box: contracts.BadgeRecord{Asset: 5}, spendable: BadgeClaimCost - 1}
+	ch := &badgeChain{tier: 1, box: contracts.BadgeRecord{Asset: 5}, spendable: 326_500}
 	s := newBadgeServer(t, ch, &now)
 	s.badgeDue()
 	s.claimBadges(context.Background())
-	b := onlyBadge(t, s)
-	want := "the account has 226499 µALGO spendable and a claim needs 226500 (the claim payment 122500, the asset's 0.1 ALGO minimum balance and 4000 of fees): fund " + s.signer.Address().String()
-	if ch.claims != 0 || b.LastError != want || b.Attempts != 0 {
-		t.Fatalf("journal %+v, %d claims; want none sent and %q", b, ch.claims, want)
+	if b := onlyBadge(t, s); ch.claims != 1 || !b.Claimed || b.LastError != "" || b.TxID != "CLAIM" {
+		t.Fatalf("spendable 326500: journal %+v, %d claims; want claimed with one claim", b, ch.claims)
+	}
+}
+
+// TestBadgeClaimWaitsForJobs: while a job is paid (queued) or running,
+// a due claim is not sent and nothing is journaled, however many ticks
+// pass; the due mark stays, so the tick after the job's result was
+// submitted claims the badge.
+func TestBadgeClaimWaitsForJobs(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	ch := &badgeChain{tier: 1, box: contracts.BadgeRecord{Asset: 8}, spendable: 10_000_000}
+	s := newBadgeServer(t, ch, &now)
+	ctx := context.Background()
+	id := newID(t)
+	s.badgeDue()
+	for _, state := range []string{stateLocking, statePaid, stateRunning} {
+		putJob(t, s, jobRecord{ID: id, State: state})
+		for range 2 {
+			s.claimBadges(ctx)
+			now = now.Add(time.Hour)
+		}
+		if got, err := s.Badges(); ch.claims != 0 || err != nil || len(got) != 0 {
+			t.Fatalf("job %s: %d claims, journal %+v (%v); want none", state, ch.claims, got, err)
+		}
+	}
+	putJob(t, s, jobRecord{ID: id, State: stateSubmitted})
+	s.claimBadges(ctx)
+	if b := onlyBadge(t, s); ch.claims != 1 || !b.Claimed || b.Asset != 8 {
+		t.Fatalf("after the result: journal %+v, %d claims; want claimed", b, ch.claims)
 	}
 }
