@@ -332,45 +332,63 @@ func jobEvent(ev sse.Event) ui.JobEvent {
 }
 
 // Release implements ui.JobSource: the result is verified first, and the
-// provider is paid only when it checks out.
+// provider is paid only when it checks out. The decision is journaled
+// through consumer.Decide (refused when the autopilot decided otherwise
+// meanwhile) before the release is sent; if sending fails, the autopilot
+// sends the decided release.
 func (s *jobsSource) Release(ctx context.Context, id ui.JobID) error {
 	env, c, r, err := s.consumerJob(ctx, id)
 	if err != nil {
 		return err
 	}
-	if _, err := c.Verify(ctx, r.Job); err != nil {
-		return fmt.Errorf("release: the result does not verify, dispute it instead: %w", err)
+	if r.State != consumer.StateReleasing {
+		if _, err := c.Verify(ctx, r.Job); err != nil {
+			return fmt.Errorf("release: the result does not verify, dispute it instead: %w", err)
+		}
+	}
+	if r, err = consumer.Decide(env.db, r.Job.ID, consumer.StateReleasing, "released from the Jobs screen", time.Now()); err != nil {
+		return fmt.Errorf("release: %w", err)
 	}
 	res, err := c.Release(ctx, r.Job)
 	if err != nil {
-		return fmt.Errorf("release: %w", err)
+		return fmt.Errorf("release: %w (the release is decided; the autopilot keeps sending it)", err)
 	}
 	return journalSettled(env, r, consumer.StateReleased, res)
 }
 
-// Dispute implements ui.JobSource.
+// Dispute implements ui.JobSource: the decision is journaled through
+// consumer.Decide (refused when the autopilot is already releasing) and
+// the provider blocklisted before the dispute is sent; if sending fails,
+// the autopilot sends the decided dispute.
 func (s *jobsSource) Dispute(ctx context.Context, id ui.JobID) error {
 	env, c, r, err := s.consumerJob(ctx, id)
 	if err != nil {
 		return err
 	}
-	res, err := c.Dispute(ctx, r.Job)
-	if err != nil {
+	if r, err = consumer.Decide(env.db, r.Job.ID, consumer.StateDisputing, "disputed from the Jobs screen", time.Now()); err != nil {
 		return fmt.Errorf("dispute: %w", err)
 	}
 	if err := discovery.Block(env.db, r.Job.Provider, "job "+r.Job.ID.String()+": disputed from the Jobs screen"); err != nil {
 		return err
 	}
+	res, err := c.Dispute(ctx, r.Job)
+	if err != nil {
+		return fmt.Errorf("dispute: %w (the dispute is decided; the autopilot keeps sending it)", err)
+	}
 	return journalSettled(env, r, consumer.StateDisputed, res)
 }
 
-// journalSettled records a settlement sent from the Jobs screen in the
-// job's record, keeping what the autopilot journaled.
+// journalSettled records a settlement sent from the Jobs screen, from the
+// decided state r is in (a compare-and-set: if the autopilot journaled the
+// settlement first, its record stands).
 func journalSettled(env *marketEnv, r consumer.JobRecord, state string, res contracts.Result) error {
-	_, err := consumer.UpdateJob(env.db, r.Job.ID, func(rec *consumer.JobRecord) error {
-		rec.State, rec.Settlement, rec.Fees, rec.Reason, rec.Error = state, res.TxIDs, res.Fees, "settled from the Jobs screen", ""
-		return nil
+	_, err := consumer.Transition(env.db, r.Job.ID, r.State, state, "", time.Now(), func(rec *consumer.JobRecord) {
+		rec.Settlement, rec.Fees = res.TxIDs, res.Fees
 	})
+	var moved *consumer.StateChangedError
+	if errors.As(err, &moved) && moved.Have == state {
+		return nil
+	}
 	return err
 }
 

@@ -303,6 +303,7 @@ func (a *Autopilot) drive(ctx context.Context, id jobid.ID) {
 			return
 		}
 		err = a.step(ctx, rec)
+		var moved *StateChangedError
 		switch {
 		case err == nil:
 			continue
@@ -310,6 +311,10 @@ func (a *Autopilot) drive(ctx context.Context, id jobid.ID) {
 			return
 		case ctx.Err() != nil:
 			return
+		case errors.As(err, &moved):
+			// Another writer decided first: read the record again.
+			a.log.Info("autopilot: the job moved on meanwhile", "job", id, "state", moved.Have, "decided", moved.Want)
+			continue
 		}
 		a.log.Warn("autopilot: step failed; will retry", "job", id, "state", rec.State, "err", err)
 		var by time.Time
@@ -318,6 +323,9 @@ func (a *Autopilot) drive(ctx context.Context, id jobid.ID) {
 			by = rb.by
 		}
 		if _, jerr := a.journal(id, func(r *JobRecord) {
+			if r.Terminal() {
+				return
+			}
 			r.Error = plain(err)
 			r.Attempts++
 			r.NextTry = a.c.now().Add(a.retryWait(r.Attempts, by))
@@ -392,20 +400,19 @@ func (a *Autopilot) journal(id jobid.ID, fn func(*JobRecord)) (JobRecord, error)
 	return rec, nil
 }
 
-// advance journals the next state of a successful step, clearing the
-// error of the failed attempts before it.
-func (a *Autopilot) advance(id jobid.ID, state, reason string, fn func(*JobRecord)) error {
-	_, err := a.journal(id, func(r *JobRecord) {
-		r.State, r.Error, r.Attempts, r.NextTry = state, "", 0, time.Time{}
-		if reason != "" {
-			r.Reason = reason
-		}
-		if fn != nil {
-			fn(r)
-		}
-	})
-	if err == nil {
-		a.log.Info("autopilot: "+state, "job", id, "reason", reason)
+// advance journals the next state of a successful step decided from rec
+// (compare-and-set: refused with a *StateChangedError when the stored
+// record is no longer in rec's state or is settled), clearing the error
+// of the failed attempts before it.
+func (a *Autopilot) advance(rec JobRecord, state, reason string, fn func(*JobRecord)) error {
+	id := rec.Job.ID
+	got, err := Transition(a.db, id, rec.State, state, reason, a.c.now(), fn)
+	if err != nil {
+		return fmt.Errorf("journal: %w", err)
 	}
-	return err
+	if a.opts.OnChange != nil {
+		a.opts.OnChange(got)
+	}
+	a.log.Info("autopilot: "+state, "job", id, "reason", reason)
+	return nil
 }

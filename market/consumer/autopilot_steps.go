@@ -22,7 +22,7 @@ func (a *Autopilot) step(ctx context.Context, rec JobRecord) error {
 	id := rec.Job.ID
 	esc, err := a.c.chain.Job(ctx, id)
 	if errors.Is(err, contracts.ErrNotFound) {
-		return a.gone(rec)
+		return a.gone(ctx, rec)
 	}
 	if err != nil {
 		return fmt.Errorf("read the escrow box on-chain: %w", err)
@@ -42,7 +42,7 @@ func (a *Autopilot) step(ctx context.Context, rec JobRecord) error {
 		return a.settle(ctx, rec, StateDisputed, a.c.Dispute)
 	case StateRefunding:
 		if esc.Status == contracts.JobSubmitted { // anchored before the refund went out
-			return a.advance(id, StateResult, "a result was anchored before the refund was sent", nil)
+			return a.advance(rec, StateResult, "a result was anchored before the refund was sent", nil)
 		}
 		return a.settle(ctx, rec, StateRefunded, a.c.Refund)
 	}
@@ -54,41 +54,96 @@ func (a *Autopilot) step(ctx context.Context, rec JobRecord) error {
 		return a.verify(ctx, rec, esc)
 	case StateVerified:
 		if a.spotCheckPicked(rec) {
-			return a.startSpotCheck(ctx, rec)
+			return a.startSpotCheck(ctx, rec, esc)
 		}
-		return a.advance(id, StateReleasing, "output and proof verified", nil)
+		return a.advance(rec, StateReleasing, "output and proof verified", nil)
 	case StateSpotCheck:
 		return a.awaitSpotCheck(ctx, rec, esc)
 	}
-	return a.advance(id, StateResult, "result anchored on-chain in round "+fmt.Sprint(esc.ResultRound), nil)
+	return a.advance(rec, StateResult, "result anchored on-chain in round "+fmt.Sprint(esc.ResultRound), nil)
 }
 
-// gone journals the settlement of a job whose escrow box no longer exists:
-// what this agent set out to do, or StateSettled.
-func (a *Autopilot) gone(rec JobRecord) error {
-	state, reason := StateSettled, "the escrow box is gone: settled without this agent (a claim by the provider after the dispute window, or another copy of this wallet)"
-	switch rec.State {
-	case StateReleasing:
-		state, reason = StateReleased, ""
-	case StateDisputing:
-		state, reason = StateDisputed, ""
-	case StateRefunding:
-		state, reason = StateRefunded, ""
+// gone journals the settlement of a job whose escrow box no longer
+// exists, decided from the chain: the JobSettled event that closed it,
+// searched from the last round the box was seen (BoxSeen, else the
+// payment's round, at most maxSettleSearch rounds back). The settlement
+// this agent set out to do is journaled as done only when the event says
+// it; a claim by the provider (a dispute that came too late, or a job
+// left undecided past the window) is StateSettled with the reason.
+func (a *Autopilot) gone(ctx context.Context, rec JobRecord) error {
+	st, err := a.c.chain.Algod().Status().Do(ctx)
+	if err != nil {
+		return fmt.Errorf("the escrow box is gone; node status to find how it was settled: %w", err)
 	}
-	return a.advance(rec.Job.ID, state, reason, nil)
+	from := rec.BoxSeen
+	if from == 0 {
+		from = rec.Job.Round
+	}
+	if st.LastRound > maxSettleSearch && from < st.LastRound-maxSettleSearch {
+		from = st.LastRound - maxSettleSearch
+	}
+	ev, round, found, err := a.findSettlement(ctx, rec.Job.ID, from, st.LastRound)
+	if err != nil {
+		return fmt.Errorf("the escrow box is gone; find how it was settled: %w", err)
+	}
+	state, reason := StateSettled, fmt.Sprintf("the escrow box is gone and no settlement of it was found in rounds %d to %d: settled without this agent (a claim by the provider after the dispute window, or another copy of this wallet)", from, st.LastRound)
+	if found {
+		state, reason = settledState(rec.State, ev, round)
+	}
+	return a.advance(rec, state, reason, nil)
 }
 
-// settle sends the decided settlement once: the box was present when this
-// step began; if sending fails and the box is gone, it landed.
+// settledState is the journal state of a job in state decided whose
+// settlement event is ev, logged in round.
+func settledState(decided string, ev contracts.JobSettled, round uint64) (string, string) {
+	own := map[contracts.Outcome]string{contracts.OutcomeReleased: StateReleasing, contracts.OutcomeDisputed: StateDisputing, contracts.OutcomeRefunded: StateRefunding}
+	done := map[contracts.Outcome]string{contracts.OutcomeReleased: StateReleased, contracts.OutcomeDisputed: StateDisputed, contracts.OutcomeRefunded: StateRefunded}
+	if ev.Outcome == contracts.OutcomeClaimed {
+		why := fmt.Sprintf("the provider claimed %d µALGO in round %d after the dispute window closed", ev.PaidProvider, round)
+		if decided == StateDisputing {
+			why = "dispute too late: " + why
+		}
+		return StateSettled, why
+	}
+	if own[ev.Outcome] != "" && own[ev.Outcome] == decided {
+		return done[ev.Outcome], ""
+	}
+	return StateSettled, fmt.Sprintf("%s in round %d by another copy of this wallet (provider paid %d µALGO, consumer %d µALGO)",
+		map[contracts.Outcome]string{contracts.OutcomeReleased: "released", contracts.OutcomeDisputed: "disputed", contracts.OutcomeRefunded: "refunded"}[ev.Outcome],
+		round, ev.PaidProvider, ev.PaidConsumer)
+}
+
+// settle sends the decided settlement once: it reads the node's round and
+// then the box (gone: decided by gone), journals that round as BoxSeen,
+// and sends; if sending fails and the box is gone, gone decides what
+// landed. A dispute the Escrow refuses because its window closed is final:
+// StateSettled, the provider paid.
 func (a *Autopilot) settle(ctx context.Context, rec JobRecord, done string, send func(context.Context, Job) (contracts.Result, error)) error {
+	st, err := a.c.chain.Algod().Status().Do(ctx)
+	if err != nil {
+		return fmt.Errorf("node status: %w", err)
+	}
+	if _, err := a.c.chain.Job(ctx, rec.Job.ID); errors.Is(err, contracts.ErrNotFound) {
+		return a.gone(ctx, rec)
+	} else if err != nil {
+		return fmt.Errorf("read the escrow box on-chain: %w", err)
+	}
+	if rec.BoxSeen < st.LastRound {
+		if rec, err = a.journal(rec.Job.ID, func(r *JobRecord) { r.BoxSeen = max(r.BoxSeen, st.LastRound) }); err != nil {
+			return err
+		}
+	}
 	res, err := send(ctx, rec.Job)
 	if err != nil {
 		if _, jerr := a.c.chain.Job(ctx, rec.Job.ID); errors.Is(jerr, contracts.ErrNotFound) {
-			return a.gone(rec)
+			return a.gone(ctx, rec)
+		}
+		if done == StateDisputed && contracts.IsCode(err, contracts.ErrWindowClosed) {
+			return a.advance(rec, StateSettled, "dispute too late: the dispute window closed before it landed; the provider is paid when it claims", nil)
 		}
 		return fmt.Errorf("send the %s: %w", map[string]string{StateReleased: "release", StateDisputed: "dispute", StateRefunded: "refund"}[done], err)
 	}
-	return a.advance(rec.Job.ID, done, "", func(r *JobRecord) {
+	return a.advance(rec, done, "", func(r *JobRecord) {
 		r.Settlement, r.Fees = res.TxIDs, res.Fees
 	})
 }
@@ -117,11 +172,11 @@ func (a *Autopilot) open(ctx context.Context, rec JobRecord) error {
 			if lerr != nil {
 				return lerr
 			}
-			return a.gone(cur)
+			return a.gone(ctx, cur)
 		case err != nil:
 			return fmt.Errorf("read the escrow box on-chain: %w", err)
 		case esc.Status == contracts.JobSubmitted:
-			return a.advance(rec.Job.ID, StateResult, fmt.Sprintf("result anchored on-chain in round %d", esc.ResultRound), nil)
+			return a.advance(rec, StateResult, fmt.Sprintf("result anchored on-chain in round %d", esc.ResultRound), nil)
 		}
 		st, err := a.c.chain.Algod().Status().Do(ctx)
 		if err != nil {
@@ -129,7 +184,7 @@ func (a *Autopilot) open(ctx context.Context, rec JobRecord) error {
 		}
 		// The next block is evaluated at LastRound+1, which must be past the deadline.
 		if st.LastRound >= esc.DeadlineRound {
-			return a.advance(rec.Job.ID, StateRefunding,
+			return a.advance(rec, StateRefunding,
 				fmt.Sprintf("no result by the deadline round %d: refunding the lock", esc.DeadlineRound), nil)
 		}
 		if !a.sleep(ctx, a.opts.Poll) {
@@ -241,7 +296,7 @@ func (a *Autopilot) verify(ctx context.Context, rec JobRecord, esc contracts.Job
 	if err != nil {
 		return a.dispute(rec, "the output is not a readable tar: "+plain(err))
 	}
-	return a.advance(rec.Job.ID, StateVerified, "output and proof verified", func(r *JobRecord) {
+	return a.advance(rec, StateVerified, "output and proof verified", func(r *JobRecord) {
 		r.Digest = hex.EncodeToString(digest[:])
 	})
 }
@@ -302,7 +357,7 @@ func (a *Autopilot) dispute(rec JobRecord, reason string) error {
 	if err := discovery.Block(a.db, rec.Job.Provider, "job "+rec.Job.ID.String()+": "+reason); err != nil {
 		return err
 	}
-	return a.advance(rec.Job.ID, StateDisputing, reason, nil)
+	return a.advance(rec, StateDisputing, reason, nil)
 }
 
 // spotCheckPicked reports whether rec's job is re-run on a second provider.
@@ -330,26 +385,33 @@ func PinnedOffline(s compute.Spec) bool {
 
 // startSpotCheck pays the re-run on a second provider and journals both
 // records; the re-run is then driven like any job.
-func (a *Autopilot) startSpotCheck(ctx context.Context, rec JobRecord) error {
+// The re-run pays at most the lower of the second provider's registered
+// price and the first job's rate (checkOffer also refuses any rate above
+// the registered price).
+func (a *Autopilot) startSpotCheck(ctx context.Context, rec JobRecord, esc contracts.Job) error {
 	second, err := a.opts.SpotCheck.Provider(ctx, rec.Job.Provider)
 	if ctx.Err() != nil {
 		return ctx.Err() // stopping decides nothing
 	}
 	if err != nil {
-		return a.advance(rec.Job.ID, StateReleasing, "spot check skipped, no second provider: "+plain(err), nil)
+		return a.advance(rec, StateReleasing, "spot check skipped, no second provider: "+plain(err), nil)
 	}
-	job, err := a.c.Submit(ctx, second.Endpoint, *rec.Spec, Terms{Provider: second.Address})
+	limit := min(second.PricePerHour, esc.RatePerHour)
+	if limit == 0 {
+		return a.advance(rec, StateReleasing, "spot check skipped: no price limit for "+second.Address.String()+" (registered price or the job's rate unknown)", nil)
+	}
+	job, err := a.c.Submit(ctx, second.Endpoint, *rec.Spec, Terms{Provider: second.Address, MaxPricePerHour: limit})
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if err != nil {
 		// Not retried: a retry could pay a second re-run.
-		return a.advance(rec.Job.ID, StateReleasing, "spot check skipped, "+second.Address.String()+" took no job: "+plain(err), nil)
+		return a.advance(rec, StateReleasing, "spot check skipped, "+second.Address.String()+" took no job: "+plain(err), nil)
 	}
 	if err := a.record(job, rec.Spec, rec.Job.ID.String()); err != nil {
 		return fmt.Errorf("spot check job %s is paid but not recorded: %w", job.ID, err)
 	}
-	return a.advance(rec.Job.ID, StateSpotCheck, "re-run on "+second.Address.String()+" as job "+job.ID.String(), func(r *JobRecord) {
+	return a.advance(rec, StateSpotCheck, "re-run on "+second.Address.String()+" as job "+job.ID.String(), func(r *JobRecord) {
 		r.SpotCheck = job.ID.String()
 	})
 }
@@ -361,7 +423,7 @@ func (a *Autopilot) startSpotCheck(ctx context.Context, rec JobRecord) error {
 func (a *Autopilot) awaitSpotCheck(ctx context.Context, rec JobRecord, esc contracts.Job) error {
 	sid, err := jobid.Parse(rec.SpotCheck)
 	if err != nil {
-		return a.advance(rec.Job.ID, StateReleasing, "spot check record unreadable; released on its own verification", nil)
+		return a.advance(rec, StateReleasing, "spot check record unreadable; released on its own verification", nil)
 	}
 	second, ok, err := LoadJob(a.db, sid)
 	if err != nil {
@@ -369,21 +431,21 @@ func (a *Autopilot) awaitSpotCheck(ctx context.Context, rec JobRecord, esc contr
 	}
 	switch {
 	case !ok:
-		return a.advance(rec.Job.ID, StateReleasing, "spot check record missing; released on its own verification", nil)
+		return a.advance(rec, StateReleasing, "spot check record missing; released on its own verification", nil)
 	case second.State == StateReleased && second.Digest != "":
 		if second.Digest == rec.Digest {
-			return a.advance(rec.Job.ID, StateReleasing, "spot check job "+rec.SpotCheck+" gave the same output", nil)
+			return a.advance(rec, StateReleasing, "spot check job "+rec.SpotCheck+" gave the same output", nil)
 		}
 		return a.dispute(rec, "spot check job "+rec.SpotCheck+" gave another output")
 	case second.Terminal():
-		return a.advance(rec.Job.ID, StateReleasing, "spot check job "+rec.SpotCheck+" ended "+second.State+"; released on its own verification", nil)
+		return a.advance(rec, StateReleasing, "spot check job "+rec.SpotCheck+" ended "+second.State+"; released on its own verification", nil)
 	}
 	st, err := a.c.chain.Algod().Status().Do(ctx)
 	if err != nil {
 		return fmt.Errorf("node status: %w", err)
 	}
 	if a.closing(st.LastRound, esc.ResultRound+esc.DisputeWindow) {
-		return a.advance(rec.Job.ID, StateReleasing, "spot check not finished before the dispute window closes; released on its own verification", nil)
+		return a.advance(rec, StateReleasing, "spot check not finished before the dispute window closes; released on its own verification", nil)
 	}
 	a.start(ctx, sid)
 	if !a.sleep(ctx, a.opts.Poll) {

@@ -60,7 +60,7 @@ func (c *Client) RunSpotCheck(ctx context.Context, db *bbolt.DB, first Job, firs
 	if second.Address == first.Provider {
 		return SpotCheck{}, ErrSameProvider
 	}
-	job, err := c.Submit(ctx, second.Endpoint, spec, Terms{Provider: second.Address})
+	job, err := c.Submit(ctx, second.Endpoint, spec, Terms{Provider: second.Address, MaxPricePerHour: second.PricePerHour})
 	if err != nil {
 		return SpotCheck{}, fmt.Errorf("consumer: spot check submit: %w", err)
 	}

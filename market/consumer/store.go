@@ -45,6 +45,10 @@ type JobRecord struct {
 	// settlement this agent sent (release, dispute or refund).
 	Settlement []string `json:"settlement,omitempty"`
 	Fees       uint64   `json:"fees,omitempty"`
+	// BoxSeen is a round at which the escrow box was still there, read
+	// before a settlement was sent: whoever settled it did so after, and
+	// the search for how it was settled starts there.
+	BoxSeen uint64 `json:"boxSeen,omitempty"`
 	// Reason says in plain words why the job is in its state.
 	Reason string `json:"reason,omitempty"`
 	// Error is the last failed step's reason, kept until a step succeeds;
@@ -184,4 +188,77 @@ func (j *Job) UnmarshalJSON(b []byte) error {
 	}
 	*j = Job{ID: id, Endpoint: v.Endpoint, Provider: p, Payment: v.Payment, Round: v.Round, Amount: v.Amount}
 	return nil
+}
+
+// StateChangedError: a guarded journal write (Transition) found the job in
+// another state than the one its writer decided from, or settled; nothing
+// was written.
+type StateChangedError struct {
+	ID         jobid.ID
+	Want, Have string
+}
+
+// Error names the states.
+func (e *StateChangedError) Error() string {
+	return fmt.Sprintf("consumer: job %s is %s now, not %s: another writer (the autopilot or the Jobs screen) moved it first; nothing was changed", e.ID, e.Have, e.Want)
+}
+
+// Transition is the compare-and-set journal write of a state change: it
+// moves job id from state from to state to (clearing the failed attempts'
+// error, setting reason when not empty, then applying fn, which may be
+// nil) only if the stored record is still in state from and not settled;
+// otherwise it writes nothing and returns a *StateChangedError. The
+// Autopilot and the Jobs screen both journal through it, so neither
+// overwrites the other's decision.
+func Transition(db *bbolt.DB, id jobid.ID, from, to, reason string, at time.Time, fn func(*JobRecord)) (JobRecord, error) {
+	return UpdateJob(db, id, func(r *JobRecord) error {
+		if r.Terminal() || r.State != from {
+			return &StateChangedError{ID: id, Want: from, Have: r.State}
+		}
+		r.State, r.Error, r.Attempts, r.NextTry = to, "", 0, time.Time{}
+		if reason != "" {
+			r.Reason = reason
+		}
+		if fn != nil {
+			fn(r)
+		}
+		r.Updated = at
+		return nil
+	})
+}
+
+// Decide journals a person's settlement decision for job id (to is
+// StateReleasing or StateDisputing) through Transition, from the state
+// the record is in when that state allows it: a result anchored and not
+// yet decided (StateResult, StateVerified, StateSpotCheck). A record
+// already in state to is returned as it is (the decision stands and is
+// being sent); any other state is refused with an error that says what
+// the job is doing instead. The caller then sends the settlement, or
+// leaves it to the Autopilot, which sends a decided one.
+func Decide(db *bbolt.DB, id jobid.ID, to, reason string, at time.Time) (JobRecord, error) {
+	if to != StateReleasing && to != StateDisputing {
+		return JobRecord{}, fmt.Errorf("consumer: %q is not a decision", to)
+	}
+	rec, ok, err := LoadJob(db, id)
+	if err != nil {
+		return rec, err
+	}
+	if !ok {
+		return rec, fmt.Errorf("%w %s", ErrNoRecord, id)
+	}
+	switch rec.State {
+	case to:
+		return rec, nil
+	case StateResult, StateVerified, StateSpotCheck:
+		return Transition(db, id, rec.State, to, reason, at, nil)
+	case StateReleasing:
+		return rec, fmt.Errorf("consumer: job %s is being released already (the autopilot verified it); it can no longer be disputed", id)
+	case StateDisputing:
+		return rec, fmt.Errorf("consumer: job %s is being disputed already; it can no longer be released", id)
+	case StateRefunding:
+		return rec, fmt.Errorf("consumer: job %s missed its deadline and is being refunded", id)
+	case StatePaid:
+		return rec, fmt.Errorf("consumer: job %s has no result on-chain yet; wait for it (or for the refund after its deadline)", id)
+	}
+	return rec, fmt.Errorf("consumer: job %s is settled already (%s)", id, rec.State)
 }
