@@ -4,15 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/algorand/go-algorand-sdk/v2/client/v2/common"
 	"github.com/algorand/go-algorand-sdk/v2/types"
 	"go.etcd.io/bbolt"
 
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/jobid"
+	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/market/provider"
 	"github.com/kinetic-compute/kinetic/ui"
 )
@@ -80,6 +83,9 @@ type fakeEarningsChain struct {
 	searches int
 	repeated int // searches for a job already searched in vain
 	boxErr   error
+	// searchErr is what the block search of a job not yet searched
+	// returns (a pruned block), as algodEarnings does.
+	searchErr map[jobid.ID]error
 }
 
 func (f *fakeEarningsChain) Job(_ context.Context, id jobid.ID) (contracts.Job, error) {
@@ -97,6 +103,8 @@ func (f *fakeEarningsChain) Settled(_ context.Context, id jobid.ID, txID string,
 	f.searches++
 	if rec.Searched {
 		f.repeated++
+	} else if err := f.searchErr[id]; err != nil {
+		return settlement{}, false, err
 	}
 	ev, ok := f.settled[id]
 	p := f.paid[id]
@@ -232,5 +240,103 @@ func TestProviderEarningsSearchOnce(t *testing.T) {
 	// client at all, it would panic if it read a block.
 	if _, found, err := (algodEarnings{}).Settled(context.Background(), earnID(3), "", cache[earnID(3)]); found || err != nil {
 		t.Errorf("a marked record was searched again: found %v, %v", found, err)
+	}
+}
+
+// TestProviderEarningsPrunedNode: on a node that no longer serves the
+// blocks after a job's result, that job counts as unpriced, with the
+// reason cached, and the other job's payout is still summed; no refresh
+// fails, and none searches the blocks again. Once the wallet's history has
+// the payout it is summed and the reason dropped.
+func TestProviderEarningsPrunedNode(t *testing.T) {
+	var me, other types.Address
+	me[0], other[0] = 7, 8
+	now := time.Date(2026, 11, 25, 15, 0, 0, 0, time.Local)
+	db := earningsStore(t,
+		recordedJob{ID: earnID(1), Consumer: other.String(), State: "submitted"},
+		recordedJob{ID: earnID(2), Consumer: other.String(), State: "settled", SettleTxID: "TXREL"},
+	)
+	chain := &fakeEarningsChain{
+		boxes: map[jobid.ID]contracts.Job{earnID(1): {ID: earnID(1), Provider: me, Consumer: other, Status: contracts.JobSubmitted,
+			Locked: 100_000, RatePerHour: 3_600_000, BilledSeconds: 10, ResultRound: 40, DisputeWindow: 10}},
+		settled:   map[jobid.ID]contracts.JobSettled{earnID(2): {ID: earnID(2), Outcome: contracts.OutcomeReleased, PaidProvider: 70_000}},
+		at:        map[jobid.ID]time.Time{earnID(2): now.Add(-time.Hour)},
+		paid:      map[jobid.ID]string{earnID(2): me.String()},
+		searchErr: map[jobid.ID]error{earnID(1): fmt.Errorf("settlement of job: provider: block 41: %w", provider.ErrBlockPruned)},
+	}
+	ctx := context.Background()
+	if got, err := providerEarnings(ctx, db, chain, noHistory, me.String(), now); err != nil ||
+		got != (ui.ProviderEarnings{SettledToday: 70_000, SettledTotal: 70_000, SettledJobs: 1, Pending: 10_000, PendingJobs: 1}) {
+		t.Fatalf("pending: %+v, %v", got, err)
+	}
+	delete(chain.boxes, earnID(1)) // settled while its blocks were pruned
+	for i := range 3 {
+		got, err := providerEarnings(ctx, db, chain, noHistory, me.String(), now)
+		if err != nil || got != (ui.ProviderEarnings{SettledToday: 70_000, SettledTotal: 70_000, SettledJobs: 1, Unpriced: 1}) {
+			t.Fatalf("refresh %d on a pruned node: %+v, %v; want one unpriced job and no error", i, got, err)
+		}
+	}
+	cache, err := loadEarnings(db)
+	want := "settlement not read: settlement of job: provider: block 41: " + provider.ErrBlockPruned.Error() + "; connect to an archival node to read it"
+	if c := cache[earnID(1)]; err != nil || !c.Searched || c.Settled || c.Unread != want || c.Provider != me.String() {
+		t.Fatalf("cached %+v, %v; want searched, unread %q", c, err, want)
+	}
+	if chain.searches != 4 || chain.repeated != 2 {
+		t.Errorf("%d searches, %d of them marked searched; want 4 and 2 (the pruned one is not searched again)", chain.searches, chain.repeated)
+	}
+	hist := func(_ context.Context, addr string) (map[string]earningRecord, error) {
+		return map[string]earningRecord{earnID(1).String(): {Provider: addr, Settled: true, Paid: 10_000, At: now.Add(-2 * time.Hour), TxID: "TXCLAIM"}}, nil
+	}
+	if got, err := providerEarnings(ctx, db, chain, hist, me.String(), now); err != nil ||
+		got != (ui.ProviderEarnings{SettledToday: 80_000, SettledTotal: 80_000, SettledJobs: 2}) {
+		t.Fatalf("with the history: %+v, %v", got, err)
+	}
+	if cache, err = loadEarnings(db); err != nil || cache[earnID(1)].Unread != "" || cache[earnID(1)].Paid != 10_000 {
+		t.Fatalf("cached after the history: %+v, %v", cache[earnID(1)], err)
+	}
+}
+
+// TestProviderEarningsPrunedLocalNet: the node-backed earnings over the
+// LocalNet, for a job settled while nobody looked, whose result was in
+// round 2. The LocalNet is not archival: once it no longer serves round 2
+// the search ends with provider.ErrBlockPruned, and the earnings count the
+// job unpriced with that reason instead of failing; a node that still
+// serves it searches to the end and finds nothing. Either way the refresh
+// after it does not search again.
+func TestProviderEarningsPrunedLocalNet(t *testing.T) {
+	node := testkit.Algod(t)
+	c, err := contracts.NewClient(node, contracts.AppIDs{Registry: 1, Escrow: 2, Badge: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	_, berr := node.Block(2).Do(ctx)
+	var nf common.NotFound
+	pruned := errors.As(berr, &nf)
+	t.Logf("round 2 pruned: %v (%v)", pruned, berr)
+	var me types.Address
+	me[0] = 7
+	db := earningsStore(t, recordedJob{ID: earnID(5), State: "settled"})
+	if err := saveEarnings(db, map[jobid.ID]earningRecord{earnID(5): {Provider: me.String(), Bill: 9, ResultRound: 2, Window: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for i := range 2 {
+		got, err := providerEarnings(ctx, db, algodEarnings{c: c}, noHistory, me.String(), now)
+		if err != nil || got != (ui.ProviderEarnings{Unpriced: 1}) {
+			t.Fatalf("refresh %d: %+v, %v; want one unpriced job and no error", i, got, err)
+		}
+	}
+	cache, err := loadEarnings(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := cache[earnID(5)]
+	want := ""
+	if pruned {
+		want = "settlement not read: provider: block 2: " + provider.ErrBlockPruned.Error() + "; connect to an archival node to read it"
+	}
+	if !rec.Searched || rec.Settled || rec.Unread != want {
+		t.Fatalf("cached %+v, want searched, unread %q", rec, want)
 	}
 }

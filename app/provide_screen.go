@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/algorand/go-algorand-sdk/v2/client/v2/common"
 	"github.com/algorand/go-algorand-sdk/v2/types"
 	"go.etcd.io/bbolt"
 
@@ -107,6 +108,10 @@ type earningRecord struct {
 	// find the settlement: it is not repeated (the Provide screen asks
 	// every few seconds), the node and the wallet's history are.
 	Searched bool `json:"searched,omitempty"`
+	// Unread says why the block search could not read the settlement
+	// (the node no longer serves the blocks after the result: it is not
+	// an archival node); the job counts as unpriced.
+	Unread string `json:"unread,omitempty"`
 }
 
 // earningsChain is what the earnings need from the chain.
@@ -146,6 +151,9 @@ func (a algodEarnings) Settled(ctx context.Context, id jobid.ID, txID string, re
 		if err == nil && info.ConfirmedRound > 0 {
 			if ev, ok := contracts.DecodeJobSettled(info.Logs); ok && ev.ID == id {
 				at, err := a.blockTime(ctx, info.ConfirmedRound)
+				if errors.Is(err, provider.ErrBlockPruned) {
+					at, err = time.Time{}, nil // paid all the same; only when is unknown
+				}
 				s := settlement{Event: ev, At: at, TxID: txID, Provider: rec.Provider}
 				for _, in := range info.InnerTxns {
 					if t := in.Transaction.Txn; ev.PaidProvider > 0 && t.Type == types.PaymentTx && uint64(t.Amount) == ev.PaidProvider {
@@ -166,15 +174,24 @@ func (a algodEarnings) Settled(ctx context.Context, id jobid.ID, txID string, re
 	to := min(st.LastRound, rec.ResultRound+rec.Window+claimSlack)
 	set, found, err := provider.AlgodChain{Client: a.c}.Settlement(ctx, id, rec.ResultRound, to)
 	if err != nil || !found {
-		return settlement{}, false, err
+		return settlement{}, false, err // a pruned block: an error wrapping provider.ErrBlockPruned
 	}
 	at, err := a.blockTime(ctx, set.Round)
+	if errors.Is(err, provider.ErrBlockPruned) {
+		at, err = time.Time{}, nil
+	}
 	return settlement{Event: set.Event, At: at, TxID: set.TxID, Provider: rec.Provider}, err == nil, err
 }
 
+// blockTime is round's block timestamp; a block the node no longer serves
+// is an error wrapping provider.ErrBlockPruned.
 func (a algodEarnings) blockTime(ctx context.Context, round uint64) (time.Time, error) {
 	blk, err := a.c.Algod().Block(round).Do(ctx)
 	if err != nil {
+		var nf common.NotFound
+		if errors.As(err, &nf) {
+			return time.Time{}, fmt.Errorf("block %d: %w", round, provider.ErrBlockPruned)
+		}
 		return time.Time{}, fmt.Errorf("block %d: %w", round, err)
 	}
 	return time.Unix(blk.TimeStamp, 0), nil
@@ -245,6 +262,14 @@ func providerEarnings(ctx context.Context, db *bbolt.DB, chain earningsChain, hi
 			}
 			// The box is gone: the job is settled, by whatever paid it.
 			set, found, err := chain.Settled(ctx, j.ID, j.SettleTxID, rec)
+			unread := ""
+			if errors.Is(err, provider.ErrBlockPruned) {
+				// A node that is not archival no longer serves the blocks
+				// after the result: the search is over for this job (it is
+				// not repeated on every refresh), which counts as unpriced
+				// unless the wallet's history has its payout.
+				unread, found, err = "settlement not read: "+err.Error()+"; connect to an archival node to read it", false, nil
+			}
 			if err != nil {
 				return e, fmt.Errorf("settlement of job %s: %w", j.ID, err)
 			}
@@ -256,6 +281,10 @@ func providerEarnings(ctx context.Context, db *bbolt.DB, chain earningsChain, hi
 			} else {
 				if rec.ResultRound > 0 && !rec.Searched {
 					rec.Searched = true
+					changed[j.ID] = rec
+				}
+				if unread != "" && rec.Unread != unread {
+					rec.Unread = unread
 					changed[j.ID] = rec
 				}
 				if fromHistory == nil {
@@ -270,7 +299,7 @@ func providerEarnings(ctx context.Context, db *bbolt.DB, chain earningsChain, hi
 					}
 					continue
 				}
-				rec.Provider, rec.Settled, rec.Paid, rec.At, rec.TxID = h.Provider, true, h.Paid, h.At, h.TxID
+				rec.Provider, rec.Settled, rec.Paid, rec.At, rec.TxID, rec.Unread = h.Provider, true, h.Paid, h.At, h.TxID, ""
 			}
 			changed[j.ID] = rec
 		}
