@@ -124,6 +124,26 @@ func TestSettlementOutputAndEarningsLocalNet(t *testing.T) {
 		t.Fatalf("release: %v", err)
 	}
 	waitJob(t, ctx, newJobsSource(prov.conn), id, ui.RoleProvider, ui.JobReleased, 60*time.Second)
+	// The consumer's detail of the settled job: over, its settlement listed,
+	// the proof marked verified (the release from the Jobs screen verified
+	// the output and journaled its digest).
+	d, err := jobs.Job(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.State != ui.JobReleased || d.Progress != 1 || len(d.Proof) < 8 {
+		t.Fatalf("settled detail: state %s, progress %v, %d proof steps", d.State, d.Progress, len(d.Proof))
+	}
+	if last := d.Txns[len(d.Txns)-1]; last.What != "settlement (released)" || last.TxID == "" {
+		t.Errorf("settled detail's last transaction %+v, want the release", last)
+	}
+	if p := d.Proof[0]; p.Mark != ui.ProofVerified {
+		t.Errorf("proof step 1 %+v, want verified", p)
+	}
+	// After settlement the output still saves, checked against that digest.
+	if _, err := jobs.SaveOutput(ctx, id, t.TempDir(), false); err != nil {
+		t.Errorf("save the settled job's output: %v", err)
+	}
 	st, err = svc.Status(ctx)
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -229,7 +230,10 @@ func (s *jobsSource) Job(ctx context.Context, id ui.JobID) (ui.JobDetail, error)
 		return ui.JobDetail{}, err
 	}
 	d := ui.JobDetail{JobSummary: sum, Txns: []ui.ChainTx{{What: "escrow lock", TxID: r.Job.Payment, Round: r.Job.Round}}}
-	if box == nil || box.Status != contracts.JobSubmitted {
+	if box == nil {
+		return settledDetail(ctx, c, r, d), nil
+	}
+	if box.Status != contracts.JobSubmitted {
 		if chain, err := c.Proof(ctx, r.Job); err == nil {
 			d.Proof = proofSteps(chain, ui.ProofPending, "")
 		}
@@ -342,8 +346,12 @@ func (s *jobsSource) Release(ctx context.Context, id ui.JobID) error {
 		return err
 	}
 	if r.State != consumer.StateReleasing {
-		if _, err := c.Verify(ctx, r.Job); err != nil {
+		v, err := c.Verify(ctx, r.Job)
+		if err != nil {
 			return fmt.Errorf("release: the result does not verify, dispute it instead: %w", err)
+		}
+		if r, err = resultSeen(env, r, v.Output); err != nil {
+			return fmt.Errorf("release: %w", err)
 		}
 	}
 	if r, err = consumer.Decide(env.db, r.Job.ID, consumer.StateReleasing, "released from the Jobs screen", time.Now()); err != nil {
@@ -365,6 +373,17 @@ func (s *jobsSource) Dispute(ctx context.Context, id ui.JobID) error {
 	if err != nil {
 		return err
 	}
+	if r.State == consumer.StatePaid {
+		box, err := env.chain.Job(ctx, r.Job.ID)
+		if err != nil {
+			return fmt.Errorf("dispute: escrow of job %s: %w", r.Job.ID, err)
+		}
+		if box.Status == contracts.JobSubmitted {
+			if r, err = resultSeen(env, r, nil); err != nil {
+				return fmt.Errorf("dispute: %w", err)
+			}
+		}
+	}
 	if r, err = consumer.Decide(env.db, r.Job.ID, consumer.StateDisputing, "disputed from the Jobs screen", time.Now()); err != nil {
 		return fmt.Errorf("dispute: %w", err)
 	}
@@ -376,6 +395,39 @@ func (s *jobsSource) Dispute(ctx context.Context, id ui.JobID) error {
 		return fmt.Errorf("dispute: %w (the dispute is decided; the autopilot keeps sending it)", err)
 	}
 	return journalSettled(env, r, consumer.StateDisputed, res)
+}
+
+// resultSeen journals what the Jobs screen saw before the autopilot did:
+// a result anchored on-chain (a record still "paid" moves to "result")
+// and, given the verified output, its content digest (what Save output
+// checks a later download against). A record that changed meanwhile is
+// returned as it now is.
+func resultSeen(env *marketEnv, r consumer.JobRecord, verified []byte) (consumer.JobRecord, error) {
+	var digest string
+	if verified != nil {
+		d, err := consumer.ContentDigest(verified)
+		if err != nil {
+			return r, err
+		}
+		digest = hex.EncodeToString(d[:])
+	}
+	to := r.State
+	if r.State == consumer.StatePaid {
+		to = consumer.StateResult
+	}
+	if to == r.State && (digest == "" || r.Digest == digest) {
+		return r, nil
+	}
+	rec, err := consumer.Transition(env.db, r.Job.ID, r.State, to, "", time.Now(), func(rec *consumer.JobRecord) {
+		if digest != "" {
+			rec.Digest = digest
+		}
+	})
+	var changed *consumer.StateChangedError
+	if errors.As(err, &changed) {
+		rec, _, err = consumer.LoadJob(env.db, r.Job.ID)
+	}
+	return rec, err
 }
 
 // journalSettled records a settlement sent from the Jobs screen, from the

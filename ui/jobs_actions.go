@@ -67,6 +67,14 @@ func (d *jobDetail) showFunds(job JobDetail) {
 	setVisible(d.topUp, canTopUp)
 	setVisible(d.topUpBtn, canTopUp)
 	text := fmtMicroAlgo(job.Locked) + " locked at " + fmtMicroAlgo(job.Rate) + "/h"
+	switch job.State {
+	case JobReleased, JobClaimed, JobDisputed, JobRefunded:
+		// The escrow box is gone with its rate: say what is known.
+		text = fmtMicroAlgo(job.Locked) + " was locked; settled (" + string(job.State) + ")"
+		if job.Paid > 0 {
+			text += " · " + fmtMicroAlgo(job.Paid) + " paid to the provider"
+		}
+	}
 	d.funds.Importance = widget.MediumImportance
 	if running && !job.FundsUntil.IsZero() {
 		left := job.FundsUntil.Sub(d.now())

@@ -475,3 +475,23 @@ func TestJobsReleaseDialogGolden(t *testing.T) {
 	test.Tap(d.release)
 	test.AssertImageMatches(t, "jobs_release_confirm.png", w.Canvas().Capture())
 }
+
+func TestJobsSettledDetailSaysWhatIsKnown(t *testing.T) {
+	for paid, want := range map[uint64]string{
+		0:       "0.5 ALGO was locked; settled (released)",
+		250_000: "0.5 ALGO was locked; settled (released) · 0.25 ALGO paid to the provider",
+	} {
+		det := runningDetail()
+		det.State, det.Rate, det.Progress, det.Paid = JobReleased, 0, 1, paid
+		src := &fakeJobs{
+			jobs: func(context.Context) ([]JobSummary, error) { return []JobSummary{det.JobSummary}, nil },
+			job:  func(context.Context, JobID) (JobDetail, error) { return det, nil },
+		}
+		j, _ := newTestJobs(t, src, nil)
+		j.Refresh(context.Background())
+		j.list.Select(0)
+		if got := j.detail.funds.Text; got != want {
+			t.Errorf("paid %d: funds %q, want %q", paid, got, want)
+		}
+	}
+}
