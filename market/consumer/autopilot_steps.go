@@ -230,36 +230,51 @@ func (a *Autopilot) events(ctx context.Context, rec JobRecord) {
 }
 
 // fund runs KeepFunded with what is left of the per-job cap, journaling
-// each top-up.
+// each top-up; after a failed top-up or read it starts again after a
+// backoff (MinBackoff doubling to MaxBackoff) with what is left then,
+// until the job leaves the open state or ctx ends.
 func (a *Autopilot) fund(ctx context.Context, rec JobRecord) {
-	f := *a.opts.Funding
-	f.Total -= min(f.Total, rec.ToppedUp)
 	var mu sync.Mutex
 	toppedUp := rec.ToppedUp
-	warn, lastWhy := f.Warn, ""
-	f.Warn = func(runway uint64, why string) {
-		if why != lastWhy { // once per reason, not at every poll
-			lastWhy = why
-			mu.Lock()
-			total := toppedUp
-			mu.Unlock()
-			a.log.Warn("autopilot: job running out of funds", "job", rec.Job.ID, "runway_s", runway, "why", why,
-				"topped_up_microalgo", total, "cap_microalgo", a.opts.Funding.Total)
-		}
-		if warn != nil {
-			warn(runway, why)
-		}
-	}
-	f.Added = func(amount uint64) {
+	lastWhy := ""
+	for failures := 0; ; {
+		f := *a.opts.Funding
 		mu.Lock()
-		toppedUp += amount
+		f.Total -= min(f.Total, toppedUp)
 		mu.Unlock()
-		if _, err := a.journal(rec.Job.ID, func(r *JobRecord) { r.ToppedUp += amount }); err != nil {
-			a.log.Warn("autopilot: journal top-up", "job", rec.Job.ID, "err", err)
+		warn := f.Warn
+		f.Warn = func(runway uint64, why string) {
+			if why != lastWhy { // once per reason, not at every poll
+				lastWhy = why
+				mu.Lock()
+				total := toppedUp
+				mu.Unlock()
+				a.log.Warn("autopilot: job running out of funds", "job", rec.Job.ID, "runway_s", runway, "why", why,
+					"topped_up_microalgo", total, "cap_microalgo", a.opts.Funding.Total)
+			}
+			if warn != nil {
+				warn(runway, why)
+			}
 		}
-	}
-	if _, err := a.c.KeepFunded(ctx, rec.Job, f); err != nil && ctx.Err() == nil {
-		a.log.Warn("autopilot: automatic top-up stopped", "job", rec.Job.ID, "err", err)
+		f.Added = func(amount uint64) {
+			mu.Lock()
+			toppedUp += amount
+			mu.Unlock()
+			if _, err := a.journal(rec.Job.ID, func(r *JobRecord) { r.ToppedUp += amount }); err != nil {
+				a.log.Warn("autopilot: journal top-up", "job", rec.Job.ID, "err", err)
+			}
+			failures = 0
+		}
+		_, err := a.c.KeepFunded(ctx, rec.Job, f)
+		if err == nil || ctx.Err() != nil {
+			return
+		}
+		failures++
+		wait := a.backoff(failures)
+		a.log.Warn("autopilot: automatic top-up failed; will retry", "job", rec.Job.ID, "err", err, "retry_in", wait)
+		if !a.sleep(ctx, wait) {
+			return
+		}
 	}
 }
 
@@ -384,11 +399,16 @@ func PinnedOffline(s compute.Spec) bool {
 }
 
 // startSpotCheck pays the re-run on a second provider and journals both
-// records; the re-run is then driven like any job.
-// The re-run pays at most the lower of the second provider's registered
-// price and the first job's rate (checkOffer also refuses any rate above
-// the registered price).
+// records; the re-run is then driven like any job. The re-run's id (the
+// offer decides it) is journaled on this job before its payment is
+// signed, and the re-run pays at most the lower of the second provider's
+// registered price and this job's rate (checkOffer also refuses any rate
+// above the registered price). A payment that may have been sent is never
+// sent again: its escrow box decides (resumeSpotCheck).
 func (a *Autopilot) startSpotCheck(ctx context.Context, rec JobRecord, esc contracts.Job) error {
+	if rec.SpotCheckJob != nil {
+		return a.resumeSpotCheck(ctx, rec)
+	}
 	second, err := a.opts.SpotCheck.Provider(ctx, rec.Job.Provider)
 	if ctx.Err() != nil {
 		return ctx.Err() // stopping decides nothing
@@ -400,20 +420,64 @@ func (a *Autopilot) startSpotCheck(ctx context.Context, rec JobRecord, esc contr
 	if limit == 0 {
 		return a.advance(rec, StateReleasing, "spot check skipped: no price limit for "+second.Address.String()+" (registered price or the job's rate unknown)", nil)
 	}
-	job, err := a.c.Submit(ctx, second.Endpoint, *rec.Spec, Terms{Provider: second.Address, MaxPricePerHour: limit})
+	journaled := false
+	job, err := a.c.Submit(ctx, second.Endpoint, *rec.Spec, Terms{Provider: second.Address, MaxPricePerHour: limit,
+		BeforePay: func(o contracts.Offer) error {
+			pending := Job{ID: o.JobID(), Endpoint: strings.TrimRight(second.Endpoint, "/"), Provider: o.Provider}
+			if _, err := a.journal(rec.Job.ID, func(r *JobRecord) { r.SpotCheckJob = &pending }); err != nil {
+				return err
+			}
+			journaled = true
+			return nil
+		}})
+	if journaled && err != nil {
+		// The payment may have landed: its box decides, now or at restart.
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		cur, _, lerr := LoadJob(a.db, rec.Job.ID)
+		if lerr != nil {
+			return lerr
+		}
+		return a.resumeSpotCheck(ctx, cur)
+	}
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
 	if err != nil {
-		// Not retried: a retry could pay a second re-run.
+		// Nothing was signed: skipped, not retried.
 		return a.advance(rec, StateReleasing, "spot check skipped, "+second.Address.String()+" took no job: "+plain(err), nil)
 	}
+	return a.spotCheckPaid(rec, job)
+}
+
+// spotCheckPaid records the paid re-run job and journals StateSpotCheck.
+func (a *Autopilot) spotCheckPaid(rec JobRecord, job Job) error {
 	if err := a.record(job, rec.Spec, rec.Job.ID.String()); err != nil {
 		return fmt.Errorf("spot check job %s is paid but not recorded: %w", job.ID, err)
 	}
-	return a.advance(rec, StateSpotCheck, "re-run on "+second.Address.String()+" as job "+job.ID.String(), func(r *JobRecord) {
+	return a.advance(rec, StateSpotCheck, "re-run on "+job.Provider.String()+" as job "+job.ID.String(), func(r *JobRecord) {
 		r.SpotCheck = job.ID.String()
 	})
+}
+
+// resumeSpotCheck decides a re-run whose payment was being made: its
+// escrow box there (paid by this account) records and drives it; no box
+// means the payment did not land, and the job is released on its own
+// verification (a second payment is never attempted).
+func (a *Autopilot) resumeSpotCheck(ctx context.Context, rec JobRecord) error {
+	pending := *rec.SpotCheckJob
+	esc, err := a.c.chain.Job(ctx, pending.ID)
+	switch {
+	case errors.Is(err, contracts.ErrNotFound):
+		return a.advance(rec, StateReleasing, "spot check payment for job "+pending.ID.String()+" did not land; released on its own verification", nil)
+	case err != nil:
+		return fmt.Errorf("read the spot check's escrow box on-chain: %w", err)
+	case esc.Consumer != a.c.signer.Address():
+		return a.advance(rec, StateReleasing, "spot check job "+pending.ID.String()+" is another account's; released on its own verification", nil)
+	}
+	pending.Round = esc.CreatedRound
+	return a.spotCheckPaid(rec, pending)
 }
 
 // awaitSpotCheck drives the re-run and, once it has settled, releases the

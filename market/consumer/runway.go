@@ -38,7 +38,8 @@ type Funding struct {
 // and f.Total has room, through the budget like TopUp; otherwise it warns.
 // It returns what it added, with nil when the job left the open state or
 // its box was settled, ctx's error when ctx ended first, or the error of a
-// failed top-up or read.
+// failed top-up or read. A top-up that answered an error but shows in the
+// box's lock (re-read at once) counts as added.
 func (c *Client) KeepFunded(ctx context.Context, job Job, f Funding) (uint64, error) {
 	if f.Poll <= 0 {
 		f.Poll = 2 * time.Second
@@ -74,7 +75,11 @@ func (c *Client) KeepFunded(ctx context.Context, job Job, f Funding) (uint64, er
 				warn(runway, fmt.Sprintf("top-up limit reached (%d of %d µALGO added)", added, f.Total))
 			default:
 				if _, err := c.TopUp(ctx, job, f.Amount); err != nil {
-					return added, fmt.Errorf("consumer: automatic top-up: %w", err)
+					// It may have landed all the same: the box's lock says.
+					now, rerr := c.chain.Job(ctx, job.ID)
+					if rerr != nil || now.Locked < esc.Locked+f.Amount {
+						return added, fmt.Errorf("consumer: automatic top-up: %w", err)
+					}
 				}
 				added += f.Amount
 				if f.Added != nil {

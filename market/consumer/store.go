@@ -39,6 +39,10 @@ type JobRecord struct {
 	// SpotCheckOf, on that re-run, the job it checks.
 	SpotCheck   string `json:"spotCheck,omitempty"`
 	SpotCheckOf string `json:"spotCheckOf,omitempty"`
+	// SpotCheckJob is the re-run as journaled before its payment was
+	// signed (id, endpoint, provider): a process that stops during the
+	// payment finds it on the chain instead of paying again.
+	SpotCheckJob *Job `json:"spotCheckJob,omitempty"`
 	// ToppedUp is what automatic top-ups added to the lock, microAlgo.
 	ToppedUp uint64 `json:"toppedUp,omitempty"`
 	// Settlement and Fees are the transaction ids and fees of the

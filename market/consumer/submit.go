@@ -33,6 +33,11 @@ type Terms struct {
 	MaxPricePerHour uint64
 	// Provider, when set, must be the offering account.
 	Provider types.Address
+	// BeforePay, when set, is called with the offer once it has passed
+	// every check and before anything is signed, so that the caller can
+	// journal the job's id (the offer decides it); its error stops the
+	// payment.
+	BeforePay func(contracts.Offer) error
 }
 
 // OfferError: the provider's offer was refused before anything was signed.
@@ -176,6 +181,11 @@ func (c *Client) payOnce(ctx context.Context, pr x402.PaymentRequired, spec comp
 	o, err := c.checkOffer(ctx, *req, spec, terms)
 	if err != nil {
 		return "", contracts.Offer{}, nil, err
+	}
+	if terms.BeforePay != nil {
+		if err := terms.BeforePay(o); err != nil {
+			return "", contracts.Offer{}, nil, fmt.Errorf("consumer: before paying job %s: %w", o.JobID(), err)
+		}
 	}
 	group, err := c.chain.BuildCreateJobGroup(ctx, o)
 	if err != nil {
