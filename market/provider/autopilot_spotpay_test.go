@@ -58,7 +58,7 @@ func TestAutopilotSpotCheckStopsAfterPayment(t *testing.T) {
 	}
 	opts := consumer.AutopilotOptions{SpotCheck: &consumer.SpotCheckOptions{Share: 1,
 		Deterministic: func(compute.Spec) bool { return true },
-		Provider: func(context.Context, types.Address) (contracts.Provider, error) { return second, nil }}}
+		Provider:      func(context.Context, types.Address) (contracts.Provider, error) { return second, nil }}}
 
 	ctx, cancel := context.WithCancel(m.ctx)
 	defer cancel()
