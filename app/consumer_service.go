@@ -45,17 +45,47 @@ func autopilotOptions(env *marketEnv, prefs Preferences, log *slog.Logger) consu
 }
 
 // newAutopilot is the consumer autopilot of env's account with the data
-// dir's preferences (the defaults, logged, when they cannot be read).
+// dir's preferences, read again before each job step (liveOptions), so
+// that a change saved in Settings applies without a restart. Its client
+// refuses offers whose dispute window is under
+// consumer.DefaultMinWindowRounds.
 func newAutopilot(cfg Config, env *marketEnv, log *slog.Logger, tune func(*consumer.AutopilotOptions)) *consumer.Autopilot {
-	prefs, err := NewPreferenceStore(cfg.DataDir).Load()
+	o := liveOptions(cfg, env, log)
+	if tune != nil {
+		tune(&o)
+	}
+	c := newConsumerAgent(env).WithMinWindowRounds(consumer.DefaultMinWindowRounds)
+	return consumer.NewAutopilot(c, env.db, o)
+}
+
+// liveOptions are autopilotOptions from the preferences as saved now (the
+// defaults, logged, when they cannot be read), with a Live function that
+// reads them again before each step: top-up and spot-check settings
+// follow what Settings saves.
+func liveOptions(cfg Config, env *marketEnv, log *slog.Logger) consumer.AutopilotOptions {
+	store := NewPreferenceStore(cfg.DataDir)
+	prefs, err := store.Load()
 	if err != nil {
 		log.Warn("consumer autopilot: using the default preferences", "err", err)
 	}
 	o := autopilotOptions(env, prefs, log)
-	if tune != nil {
-		tune(&o)
+	var mu sync.Mutex
+	lastErr := ""
+	o.Live = func(live *consumer.AutopilotOptions) {
+		p, err := store.Load()
+		if err != nil {
+			mu.Lock()
+			if why := err.Error(); why != lastErr {
+				lastErr = why
+				log.Warn("consumer autopilot: preferences unreadable; keeping the last ones read", "err", err)
+			}
+			mu.Unlock()
+			return
+		}
+		fresh := autopilotOptions(env, p, log)
+		live.Funding, live.SpotCheck = fresh.Funding, fresh.SpotCheck
 	}
-	return consumer.NewAutopilot(newConsumerAgent(env), env.db, o)
+	return o
 }
 
 // errNoProvider: discovery found no provider for the job.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -92,5 +93,45 @@ func TestConsumerAutopilotLocalNet(t *testing.T) {
 	}
 	if rec, _, _ := consumer.LoadJob(env.db, job.ID); rec.State != consumer.StateReleased {
 		t.Fatalf("second job %s, want released", rec.State)
+	}
+}
+
+// TestAutopilotPreferencesApplyWithoutRestart: the autopilot's options
+// follow the preferences file as Settings saves it: with automatic top-up
+// off and no spot checks at start, a save of top-up on with a 40 000 µALGO
+// cap and a 50 % spot-check share shows in the next step's options (Live)
+// exactly, without a new autopilot; an unreadable file keeps the last
+// options.
+func TestAutopilotPreferencesApplyWithoutRestart(t *testing.T) {
+	cfg := Config{DataDir: t.TempDir()}
+	store := NewPreferenceStore(cfg.DataDir)
+	p := DefaultPreferences()
+	p.AutoTopUp, p.AutoTopUpMax, p.SpotCheckPercent = false, 0, 0
+	if err := store.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	o := liveOptions(cfg, nil, testLog(t))
+	if o.Live == nil || o.Funding == nil || o.Funding.Auto || o.SpotCheck != nil {
+		t.Fatalf("at start: live %v, funding %+v, spot check %+v; want top-up off, no spot checks", o.Live != nil, o.Funding, o.SpotCheck)
+	}
+	p.AutoTopUp, p.AutoTopUpMax, p.SpotCheckPercent = true, 40_000, 50
+	if err := store.Save(p); err != nil {
+		t.Fatal(err)
+	}
+	step := o
+	o.Live(&step)
+	if f := step.Funding; f == nil || !f.Auto || f.Total != 40_000 || f.Amount != 10_000 || f.Below != topUpBelow {
+		t.Fatalf("after the save: funding %+v, want auto, total 40000, amount 10000", f)
+	}
+	if step.SpotCheck == nil || step.SpotCheck.Share != 0.5 || step.SpotCheck.Provider == nil {
+		t.Fatalf("after the save: spot check %+v, want share 0.5 with a provider finder", step.SpotCheck)
+	}
+	if err := os.WriteFile(store.Path(), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	kept := step
+	o.Live(&kept)
+	if kept.Funding != step.Funding || kept.SpotCheck != step.SpotCheck {
+		t.Fatalf("an unreadable file changed the options: %+v", kept)
 	}
 }

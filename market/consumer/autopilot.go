@@ -91,6 +91,12 @@ type AutopilotOptions struct {
 	Funding *Funding
 	// SpotCheck, when set, enables spot checks.
 	SpotCheck *SpotCheckOptions
+	// Live, if set, is called before each job step (and at each top-up
+	// poll of a running job) with a copy of these options to change
+	// Funding and SpotCheck, so that settings saved meanwhile (automatic
+	// top-up, its cap, the spot-check share) apply to the next step
+	// without a restart. It must not block.
+	Live func(*AutopilotOptions)
 	// Rescan is how often Run looks for records it is not driving yet
 	// (10 s if 0).
 	Rescan time.Duration
@@ -336,6 +342,16 @@ func (a *Autopilot) drive(ctx context.Context, id jobid.ID) {
 			}
 		}
 	}
+}
+
+// current is the options as Live has them now: Funding and SpotCheck
+// fresh, the rest as given.
+func (a *Autopilot) current() AutopilotOptions {
+	o := a.opts
+	if o.Live != nil {
+		o.Live(&o)
+	}
+	return o
 }
 
 // retryByError is a failed step that must be tried again no later than

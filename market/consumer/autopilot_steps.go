@@ -47,14 +47,14 @@ func (a *Autopilot) step(ctx context.Context, rec JobRecord) error {
 		return a.settle(ctx, rec, StateRefunded, a.c.Refund)
 	}
 	if esc.Status == contracts.JobOpen {
-		return a.open(ctx, rec)
+		return a.open(ctx, rec, a.current().Funding)
 	}
 	switch rec.State {
 	case StateResult:
 		return a.verify(ctx, rec, esc)
 	case StateVerified:
-		if a.spotCheckPicked(rec) {
-			return a.startSpotCheck(ctx, rec, esc)
+		if sc := a.current().SpotCheck; a.spotCheckPicked(rec, sc) || rec.SpotCheckJob != nil {
+			return a.startSpotCheck(ctx, rec, esc, sc)
 		}
 		return a.advance(rec, StateReleasing, "output and proof verified", nil)
 	case StateSpotCheck:
@@ -151,7 +151,7 @@ func (a *Autopilot) settle(ctx context.Context, rec JobRecord, done string, send
 // open watches an open job until its result is anchored (StateResult) or
 // its deadline passes (StateRefunding), following its events and keeping
 // it funded meanwhile.
-func (a *Autopilot) open(ctx context.Context, rec JobRecord) error {
+func (a *Autopilot) open(ctx context.Context, rec JobRecord, funding *Funding) error {
 	ctx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
 	defer wg.Wait()
@@ -160,9 +160,9 @@ func (a *Autopilot) open(ctx context.Context, rec JobRecord) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); a.events(ctx, rec) }()
 	}
-	if a.opts.Funding != nil {
+	if funding != nil || a.opts.Live != nil {
 		wg.Add(1)
-		go func() { defer wg.Done(); a.fund(ctx, rec) }()
+		go func() { defer wg.Done(); a.fund(ctx, rec, funding) }()
 	}
 	for {
 		esc, err := a.c.chain.Job(ctx, rec.Job.ID)
@@ -229,16 +229,25 @@ func (a *Autopilot) events(ctx context.Context, rec JobRecord) {
 	}
 }
 
-// fund runs KeepFunded with what is left of the per-job cap, journaling
-// each top-up; after a failed top-up or read it starts again after a
-// backoff (MinBackoff doubling to MaxBackoff) with what is left then,
-// until the job leaves the open state or ctx ends.
-func (a *Autopilot) fund(ctx context.Context, rec JobRecord) {
+// fund runs KeepFunded with what is left of the per-job cap (funding,
+// then as Live has it), journaling each top-up. When Live changes the
+// funding settings it starts again with them; after a failed top-up or
+// read it starts again after a backoff (MinBackoff doubling to
+// MaxBackoff) with what is left then, until the job leaves the open state
+// or ctx ends.
+func (a *Autopilot) fund(ctx context.Context, rec JobRecord, funding *Funding) {
 	var mu sync.Mutex
 	toppedUp := rec.ToppedUp
 	lastWhy := ""
-	for failures := 0; ; {
-		f := *a.opts.Funding
+	for failures := 0; ctx.Err() == nil; {
+		if funding == nil {
+			if !a.sleep(ctx, a.opts.Poll) {
+				return
+			}
+			funding = a.current().Funding
+			continue
+		}
+		f := *funding
 		mu.Lock()
 		f.Total -= min(f.Total, toppedUp)
 		mu.Unlock()
@@ -250,7 +259,7 @@ func (a *Autopilot) fund(ctx context.Context, rec JobRecord) {
 				total := toppedUp
 				mu.Unlock()
 				a.log.Warn("autopilot: job running out of funds", "job", rec.Job.ID, "runway_s", runway, "why", why,
-					"topped_up_microalgo", total, "cap_microalgo", a.opts.Funding.Total)
+					"topped_up_microalgo", total, "cap_microalgo", funding.Total)
 			}
 			if warn != nil {
 				warn(runway, why)
@@ -265,7 +274,28 @@ func (a *Autopilot) fund(ctx context.Context, rec JobRecord) {
 			}
 			failures = 0
 		}
-		_, err := a.c.KeepFunded(ctx, rec.Job, f)
+		kctx, stop := context.WithCancel(ctx)
+		changed := make(chan *Funding, 1)
+		if a.opts.Live != nil {
+			go func() {
+				for a.sleep(kctx, a.opts.Poll) {
+					if now := a.current().Funding; !sameFunding(now, funding) {
+						changed <- now
+						stop()
+						return
+					}
+				}
+			}()
+		}
+		_, err := a.c.KeepFunded(kctx, rec.Job, f)
+		stop()
+		select {
+		case now := <-changed:
+			a.log.Info("autopilot: top-up settings changed", "job", rec.Job.ID)
+			funding, lastWhy = now, ""
+			continue
+		default:
+		}
 		if err == nil || ctx.Err() != nil {
 			return
 		}
@@ -276,6 +306,14 @@ func (a *Autopilot) fund(ctx context.Context, rec JobRecord) {
 			return
 		}
 	}
+}
+
+// sameFunding reports whether two funding settings top up alike.
+func sameFunding(x, y *Funding) bool {
+	if x == nil || y == nil {
+		return x == y
+	}
+	return x.Auto == y.Auto && x.Total == y.Total && x.Amount == y.Amount && x.Below == y.Below
 }
 
 // verify fetches and checks output and proof: StateVerified, or
@@ -376,8 +414,7 @@ func (a *Autopilot) dispute(rec JobRecord, reason string) error {
 }
 
 // spotCheckPicked reports whether rec's job is re-run on a second provider.
-func (a *Autopilot) spotCheckPicked(rec JobRecord) bool {
-	sc := a.opts.SpotCheck
+func (a *Autopilot) spotCheckPicked(rec JobRecord, sc *SpotCheckOptions) bool {
 	if sc == nil || sc.Provider == nil || rec.Spec == nil || rec.SpotCheckOf != "" {
 		return false
 	}
@@ -405,11 +442,11 @@ func PinnedOffline(s compute.Spec) bool {
 // registered price and this job's rate (checkOffer also refuses any rate
 // above the registered price). A payment that may have been sent is never
 // sent again: its escrow box decides (resumeSpotCheck).
-func (a *Autopilot) startSpotCheck(ctx context.Context, rec JobRecord, esc contracts.Job) error {
+func (a *Autopilot) startSpotCheck(ctx context.Context, rec JobRecord, esc contracts.Job, sc *SpotCheckOptions) error {
 	if rec.SpotCheckJob != nil {
 		return a.resumeSpotCheck(ctx, rec)
 	}
-	second, err := a.opts.SpotCheck.Provider(ctx, rec.Job.Provider)
+	second, err := sc.Provider(ctx, rec.Job.Provider)
 	if ctx.Err() != nil {
 		return ctx.Err() // stopping decides nothing
 	}

@@ -1,12 +1,17 @@
 package consumer
 
 import (
+	"context"
 	"errors"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/algorand/go-algorand-sdk/v2/types"
 	"go.etcd.io/bbolt"
+
+	"github.com/kinetic-compute/kinetic/compute"
+	"github.com/kinetic-compute/kinetic/contracts"
 
 	"github.com/kinetic-compute/kinetic/internal/jobid"
 )
@@ -93,5 +98,33 @@ func TestJobsScreenDisputeDuringRelease(t *testing.T) {
 	}
 	if r := stored(t, db); r.State != StateDisputing || r.Reason != "disputed from the Jobs screen" {
 		t.Fatalf("record %+v, want the user's dispute kept", r)
+	}
+}
+
+// TestAutopilotLiveOptions: each step's options come from Live as it
+// answers then: a job not picked for a spot check while the share is 0 is
+// picked once Live says share 1, with no new Autopilot; the top-up
+// settings follow too.
+func TestAutopilotLiveOptions(t *testing.T) {
+	share, auto := 0.0, false
+	pick := func(compute.Spec) bool { return true }
+	a := NewAutopilot(&Client{now: time.Now}, nil, AutopilotOptions{Live: func(o *AutopilotOptions) {
+		o.Funding = &Funding{Auto: auto, Total: 1}
+		if share > 0 {
+			o.SpotCheck = &SpotCheckOptions{Share: share, Deterministic: pick, Provider: func(context.Context, types.Address) (contracts.Provider, error) {
+				return contracts.Provider{}, nil
+			}}
+		} else {
+			o.SpotCheck = nil
+		}
+	}})
+	spec := compute.Spec{}
+	rec := JobRecord{Job: Job{ID: jobid.ID{1}}, Spec: &spec}
+	if o := a.current(); a.spotCheckPicked(rec, o.SpotCheck) || o.Funding.Auto {
+		t.Fatalf("before the change: picked or auto top-up")
+	}
+	share, auto = 1, true
+	if o := a.current(); !a.spotCheckPicked(rec, o.SpotCheck) || !o.Funding.Auto {
+		t.Fatalf("after the change: spot check %+v, funding %+v; want picked and auto", o.SpotCheck, o.Funding)
 	}
 }
