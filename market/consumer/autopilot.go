@@ -52,8 +52,11 @@ const (
 	DefaultMaxBackoff    = time.Minute
 	// DefaultDisputeMargin is how many rounds before its dispute window
 	// closes a job whose result cannot be fetched is disputed, and a job
-	// whose spot check has not finished is released.
-	DefaultDisputeMargin = 3
+	// whose spot check has not finished is released: about 28 s on
+	// MainNet, room for a Poll to notice, the journal write, the dispute's
+	// send and its confirmation. No retry sleeps past it and no fetch runs
+	// past it (retryWait, windowBound), so it need not cover MaxBackoff.
+	DefaultDisputeMargin = 10
 	// DefaultRoundTime is the round time the Autopilot assumes to turn
 	// rounds into a wall-clock bound; shorter than MainNet's ~2.8 s, so
 	// that the estimate errs early.
