@@ -41,7 +41,9 @@ func (s *jobsSource) agent(ctx context.Context) (*marketEnv, *consumer.Client, e
 	if err != nil {
 		return nil, nil, err
 	}
-	return env, newConsumerAgent(env), nil
+	// A dispute window shorter than this leaves the autopilot no time to
+	// fetch, check and still dispute a bad result: refused before paying.
+	return env, newConsumerAgent(env).WithMinWindowRounds(consumer.DefaultMinWindowRounds), nil
 }
 
 // Submit implements ui.JobSubmitter: it pays the chosen provider's offer,
