@@ -262,7 +262,7 @@ func Decide(db *bbolt.DB, id jobid.ID, to, reason string, at time.Time) (JobReco
 	case StateRefunding:
 		return rec, fmt.Errorf("consumer: job %s missed its deadline and is being refunded", id)
 	case StatePaid:
-		return rec, fmt.Errorf("consumer: job %s has no result on-chain yet; wait for it (or for the refund after its deadline)", id)
+		return rec, fmt.Errorf("consumer: job %s has no result the autopilot has seen yet; try again once the Jobs screen shows its result (a job with no result by its deadline is refunded)", id)
 	}
 	return rec, fmt.Errorf("consumer: job %s is settled already (%s)", id, rec.State)
 }
