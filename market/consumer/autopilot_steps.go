@@ -129,8 +129,12 @@ func (a *Autopilot) settle(ctx context.Context, rec JobRecord, done string, send
 		return fmt.Errorf("read the escrow box on-chain: %w", err)
 	}
 	if rec.BoxSeen < st.LastRound {
+		decided := rec.State
 		if rec, err = a.journal(rec.Job.ID, func(r *JobRecord) { r.BoxSeen = max(r.BoxSeen, st.LastRound) }); err != nil {
 			return err
+		}
+		if rec.State != decided || rec.Terminal() { // another writer moved it: send nothing
+			return &StateChangedError{ID: rec.Job.ID, Want: decided, Have: rec.State}
 		}
 	}
 	res, err := send(ctx, rec.Job)
