@@ -65,7 +65,7 @@ func runSubmitCommand(ctx context.Context, r runner, inv invocation) error {
 		return fmt.Errorf("submit: %w", err)
 	}
 	defer env.Close()
-	c := newConsumerAgent(env)
+	c := newConsumerAgent(env).WithMinWindowRounds(consumer.DefaultMinWindowRounds)
 	terms := consumer.Terms{MaxPricePerHour: o.maxPrice}
 	fmt.Fprintln(r.stdout, "asking for an offer…")
 	var job consumer.Job
