@@ -184,10 +184,12 @@ PY
   xdotool type --delay 20 "127.0.0.1:$PORT"
   sleep 1
   click 300 140 && grab marketplace
-  # My jobs: the newest row (running) first, then the settled one.
+  # My jobs lists the jobs in job id order: rows at y 120 and 198.
+  ROW_DONE=120 ROW_RUNNING=198
+  [[ "${JOBS[0]}" < "${JOBS[1]}" ]] || ROW_DONE=198 ROW_RUNNING=120
   click 52 $TAB_JOBS && grab jobs
-  click 300 120 && grab job-running
-  click 300 198 3 && grab job-detail
+  click 300 $ROW_RUNNING && grab job-running
+  click 300 $ROW_DONE 3 && grab job-detail
   click 52 $TAB_WALLET 4 && grab wallet
   click 52 $TAB_SETTINGS && grab settings
   # Submit job: the container template on the test image, to the provider.
