@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -93,9 +94,11 @@ func runGUI(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // startBackground starts the work the window's screens show: the
 // LocalNet, the expired-container sweep, the wallet, the screens' refresh
-// loops and the tray's. navigate opens a tab by title, on the UI goroutine
+// loops and the tray's, and once the wallet opens its history follower.
+// navigate opens a tab by title, on the UI goroutine
 // (the first-run setup's last step calls it from a button).
 func startBackground(ctx context.Context, cfg Config, db *bbolt.DB, log *slog.Logger, src *statusSource, svcs marketServices, screens mainScreens, tr *tray, navigate func(string)) {
+	var history sync.Once // the wallet's history follower, from its first open
 	if cfg.Network == LocalNet && cfg.AlgodURL == "" {
 		go startLocalNet(ctx, cfg, realLocalNetApps{}, log)
 	}
@@ -105,6 +108,9 @@ func startBackground(ctx context.Context, cfg Config, db *bbolt.DB, log *slog.Lo
 	opener := &walletOpener{db: db, cfg: cfg, screen: screens.wallet, log: log, endpoint: src.endpoint, navigate: navigate,
 		opened: func(wl *wallet.Wallet) {
 			svcs.conn.setWallet(wl)
+			history.Do(func() {
+				startHistory(ctx, cfg, db, wl, log, func() { screens.wallet.RefreshHistory(ctx) })
+			})
 			if screens.submit != nil {
 				go screens.submit.Load(ctx) // the budget needs the account
 			}

@@ -367,3 +367,16 @@ func (w *Wallet) showAccountView() {
 	w.root.Objects = []fyne.CanvasObject{container.NewBorder(top, nil, nil, nil, tabs)}
 	w.root.Refresh()
 }
+
+// RefreshHistory reads the shown account's balance and history again, for
+// when the app has recorded new entries; it does nothing while no account
+// is shown (the first-run setup, say). Call it from any goroutine.
+func (w *Wallet) RefreshHistory(ctx context.Context) {
+	fyne.Do(func() {
+		addr := w.selected
+		if w.svc == nil || addr == "" {
+			return
+		}
+		w.spawn(func() { w.loadAccount(ctx, addr) })
+	})
+}

@@ -472,3 +472,20 @@ func TestWalletOfferKeyFile(t *testing.T) {
 	}
 	test.AssertImageMatches(t, "wallet_no_keyring.png", win.Canvas().Capture())
 }
+
+func TestWalletRefreshHistory(t *testing.T) {
+	w, _ := newTestWallet(t)
+	w.RefreshHistory(context.Background()) // nothing open yet: nothing read
+	f := populatedWallet()
+	var entries []WalletEntry
+	f.history = func(context.Context, string) ([]WalletEntry, error) { return entries, nil }
+	w.Open(context.Background(), f)
+	if got := w.historyMsg.Text; got != "No transactions recorded for this account yet." {
+		t.Fatalf("history before the follower recorded anything: %q", got)
+	}
+	entries = []WalletEntry{{Time: walletNow, Label: "transfer", Amount: 100_000_000, Counterparty: addrPeer, TxID: "TXFUND"}}
+	w.RefreshHistory(context.Background())
+	if got := w.historyMsg.Text; got != "1 transaction, newest first" {
+		t.Errorf("history after RefreshHistory: %q", got)
+	}
+}

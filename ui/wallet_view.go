@@ -192,7 +192,11 @@ func (w *Wallet) applyAccount(s accountSnapshot) {
 		w.historyMsg.SetText("No transactions recorded for this account yet.")
 	default:
 		w.entries = s.history
-		w.historyMsg.SetText(itoa(uint64(len(s.history))) + " transactions, newest first")
+		if len(s.history) == 1 {
+			w.historyMsg.SetText("1 transaction, newest first")
+		} else {
+			w.historyMsg.SetText(itoa(uint64(len(s.history))) + " transactions, newest first")
+		}
 	}
 	w.history.Refresh()
 }
