@@ -193,7 +193,25 @@ func (r runner) provide(ctx context.Context, env *marketEnv, o provideOptions, i
 	if ctx.Err() == nil {
 		r.reachReport(ctx, o, p.Endpoint, pm, env.signer.Address())
 	}
-	return <-served
+	// Consumers skip an unavailable provider: mark this one available while
+	// it serves, and unavailable again when it stops (Ctrl-C, SIGTERM; a
+	// killed agent stays listed until its heartbeat ages out).
+	if !p.Available && ctx.Err() == nil {
+		if _, err := env.chain.SetAvailable(ctx, env.signer.Address(), env.signer, true); err != nil {
+			fmt.Fprintf(r.stderr, "could not mark %s available in the Registry (consumers will skip it): %v\n", env.signer.Address(), err)
+		} else {
+			fmt.Fprintln(r.stdout, "marked available in the Registry")
+		}
+	}
+	err = <-served
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+	defer cancel()
+	if _, uerr := env.chain.SetAvailable(sctx, env.signer.Address(), env.signer, false); uerr != nil {
+		fmt.Fprintf(r.stderr, "could not mark %s unavailable in the Registry; consumers may still try it: %v\n", env.signer.Address(), uerr)
+	} else {
+		fmt.Fprintln(r.stdout, "marked unavailable in the Registry; stopped")
+	}
+	return err
 }
 
 // register registers the account from the detected hardware, or updates

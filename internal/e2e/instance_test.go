@@ -248,6 +248,14 @@ func (p *process) kill() {
 	})
 }
 
+// stop asks the process to end with SIGTERM, as a service manager or
+// Ctrl-C would, and waits for it.
+func (p *process) stop(limit time.Duration) error {
+	p.in.m.t.Helper()
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	return p.wait(limit)
+}
+
 // stdout returns what the process wrote to its stdout so far.
 func (p *process) stdout() string {
 	b, _ := os.ReadFile(p.outPath)
@@ -321,6 +329,8 @@ type provider struct {
 
 // endpoint is the provider's advertised URL.
 func (p provider) endpoint() string { return "http://" + p.addr }
+
+var availableRE = regexp.MustCompile(`marked available in the Registry`)
 
 var servingRE = regexp.MustCompile(`provider (\w+) serving on http://(\S+) at (\d+) µALGO/h`)
 
