@@ -19,6 +19,9 @@ import (
 // on-chain anchor before settling (the record's digest).
 func settledDetail(ctx context.Context, c *consumer.Client, r consumer.JobRecord, d ui.JobDetail) ui.JobDetail {
 	d.Progress = 1
+	// The output can still be saved: Save output checks a fresh download
+	// against the digest journaled when it was verified.
+	d.OutputReady = r.Digest != ""
 	for _, tx := range r.Settlement {
 		d.Txns = append(d.Txns, ui.ChainTx{What: "settlement (" + r.State + ")", TxID: tx})
 	}

@@ -131,8 +131,8 @@ func TestSettlementOutputAndEarningsLocalNet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d.State != ui.JobReleased || d.Progress != 1 || len(d.Proof) < 8 {
-		t.Fatalf("settled detail: state %s, progress %v, %d proof steps", d.State, d.Progress, len(d.Proof))
+	if d.State != ui.JobReleased || d.Progress != 1 || len(d.Proof) < 8 || !d.OutputReady {
+		t.Fatalf("settled detail: state %s, progress %v, %d proof steps, output ready %v", d.State, d.Progress, len(d.Proof), d.OutputReady)
 	}
 	if last := d.Txns[len(d.Txns)-1]; last.What != "settlement (released)" || last.TxID == "" {
 		t.Errorf("settled detail's last transaction %+v, want the release", last)
