@@ -18,7 +18,9 @@
 // a job that outruns its lock topped up from the consumer's preferences
 // (TestLongJobToppedUp); and forged, underpaid, wrong-network,
 // wrong-receiver, expired and replayed payments refused with their x402
-// error codes and no container (TestPaymentRejectionsByProviderProcess).
+// error codes and no container (TestPaymentRejectionsByProviderProcess);
+// and a provider stopped with SIGTERM marked unavailable, then available
+// again when it restarts (TestStoppedProviderIsMarkedUnavailable).
 // An expired offer is not covered here: the provider keeps offers for 60 s
 // and has no flag to shorten it (market/provider's tests cover it).
 package e2e
