@@ -19,7 +19,6 @@ import (
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/dgxh100"
 	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
 
-	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/ui"
@@ -222,22 +221,6 @@ func TestGPUsFromNVML(t *testing.T) {
 	want := ui.GPU{Name: "NVIDIA H100 80GB HBM3", MemoryMB: 81920, Driver: "550.54.15", CUDA: "12.4"}
 	if len(gpus) != 8 || gpus[0] != want {
 		t.Fatalf("gpus = %d, first %+v; want 8 of %+v", len(gpus), gpus[0], want)
-	}
-}
-
-func TestGPUsWithoutDriver(t *testing.T) {
-	src := &statusSource{nvml: compute.DefaultNVML}
-	gpus, err := src.GPUs(context.Background())
-	if err == nil {
-		// Not a harness skip: the no-driver path cannot be observed on a
-		// machine that has GPUs (TestGPUsFromNVML covers GPUs via the mock).
-		t.Skipf("this machine has NVIDIA GPUs: %+v", gpus)
-	}
-	if !errors.Is(err, ui.ErrNoGPU) {
-		t.Fatalf("err = %v, want ui.ErrNoGPU", err)
-	}
-	if !strings.HasPrefix(err.Error(), "no NVIDIA GPU/driver (nvml init: ") {
-		t.Fatalf("err = %q", err)
 	}
 }
 

@@ -47,15 +47,18 @@ func TestStartRefuses(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			var opts RunOptions
 			if c.want == ErrGPURuntimeMissing {
-				if info.NvidiaRuntime {
-					// Not a harness skip: the refusal exists only on engines
-					// without the NVIDIA runtime.
-					t.Skip("this engine has the NVIDIA runtime")
-				}
 				opts.GPUUUIDs = []string{"GPU-00000000-0000-0000-0000-000000000000"}
 			}
 			id := newJobID(t)
 			_, err := h.e.Start(ctx, id, c.spec, opts)
+			if c.want == ErrGPURuntimeMissing && info.NvidiaRuntime {
+				// An engine with the NVIDIA runtime can hand GPUs over: the
+				// refusal must not fire there (the bogus UUID fails otherwise).
+				if errors.Is(err, ErrGPURuntimeMissing) {
+					t.Fatalf("an engine with the NVIDIA runtime was refused as without it: %v", err)
+				}
+				return
+			}
 			if !errors.Is(err, c.want) {
 				t.Fatalf("err %v, want %v", err, c.want)
 			}
