@@ -31,4 +31,3 @@ func TestGPUsWithoutDriver(t *testing.T) {
 		t.Fatalf("err = %q", err)
 	}
 }
-
