@@ -100,48 +100,12 @@ var errStarted = errors.New("execution started")
 // eight steps verifies against the Escrow, with the output the job wrote.
 func TestCrashReattach(t *testing.T) {
 	m := newMarketRun(t, provider.Config{}, false)
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	apps, _ := json.Marshal(m.apps)
-	phrase, err := mnemonic.FromPrivateKey(m.prov.Account.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(m.ctx, os.Args[0], "-test.run=^TestCrashHelperProvider$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envCrashDB+"="+dir, envCrashAddr+"="+addr, envCrashApps+"="+string(apps), envCrashKey+"="+phrase)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "http://" + addr
-	for end := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get(url + "/v1/info"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatal("the provider process did not serve within 30 s")
-		}
-	}
+	dir, url, cmd := startCrashProvider(t, m)
 	job, err := m.consumer.Submit(m.ctx, url, m.spec("sleep 6; echo survived > /output/s.txt"), consumer.Terms{})
 	if err != nil {
 		t.Fatalf("submit: %v", err)
 	}
-	_, err = m.consumer.Events(m.ctx, job, 0, func(ev sse.Event) error {
-		if ev.Type == "proof" && strings.Contains(string(ev.Data), string(proof.KindExecutionStarted)) {
-			return errStarted
-		}
-		return nil
-	})
-	if !errors.Is(err, errStarted) {
-		t.Fatalf("events before the crash: %v", err)
-	}
+	awaitExecutionStarted(t, m, job)
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
@@ -171,5 +135,57 @@ func TestCrashReattach(t *testing.T) {
 	}
 	if len(v.Proof.Steps) != 8 || esc.BilledSeconds < 6 || !strings.Contains(string(v.Output), "survived") {
 		t.Fatalf("proof of %d steps, billed %d s, output %q", len(v.Proof.Steps), esc.BilledSeconds, v.Output)
+	}
+}
+
+// startCrashProvider starts the provider process TestCrashHelperProvider
+// runs, on a new store dir and a free loopback port, and returns the dir,
+// its URL and the process (killed at the test's end) once it serves.
+func startCrashProvider(t *testing.T, m *market) (dir, url string, cmd *exec.Cmd) {
+	t.Helper()
+	dir = t.TempDir()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	apps, _ := json.Marshal(m.apps)
+	phrase, err := mnemonic.FromPrivateKey(m.prov.Account.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd = exec.CommandContext(m.ctx, os.Args[0], "-test.run=^TestCrashHelperProvider$", "-test.count=1")
+	cmd.Env = append(os.Environ(), envCrashDB+"="+dir, envCrashAddr+"="+addr, envCrashApps+"="+string(apps), envCrashKey+"="+phrase)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	url = "http://" + addr
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if resp, err := http.Get(url + "/v1/info"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		if time.Now().After(end) {
+			t.Fatal("the provider process did not serve within 30 s")
+		}
+	}
+	return dir, url, cmd
+}
+
+// awaitExecutionStarted follows job's events until its execution_started
+// proof step.
+func awaitExecutionStarted(t *testing.T, m *market, job consumer.Job) {
+	t.Helper()
+	_, err := m.consumer.Events(m.ctx, job, 0, func(ev sse.Event) error {
+		if ev.Type == "proof" && strings.Contains(string(ev.Data), string(proof.KindExecutionStarted)) {
+			return errStarted
+		}
+		return nil
+	})
+	if !errors.Is(err, errStarted) {
+		t.Fatalf("events before the crash: %v", err)
 	}
 }

@@ -1,24 +1,15 @@
 package provider_test
 
 import (
-	"encoding/json"
-	"errors"
-	"net"
-	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/algorand/go-algorand-sdk/v2/mnemonic"
 
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/market/consumer"
 	"github.com/kinetic-compute/kinetic/market/provider"
-	"github.com/kinetic-compute/kinetic/market/sse"
 	"github.com/kinetic-compute/kinetic/proof"
 )
 
@@ -65,50 +56,14 @@ func (m *market) waitSteps(job consumer.Job, n int) {
 // run from the topped-up lock.
 func TestRecoverReattachedAfterTopUp(t *testing.T) {
 	m := newMarketRun(t, provider.Config{}, false)
-	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	apps, _ := json.Marshal(m.apps)
-	phrase, err := mnemonic.FromPrivateKey(m.prov.Account.PrivateKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.CommandContext(m.ctx, os.Args[0], "-test.run=^TestCrashHelperProvider$", "-test.count=1")
-	cmd.Env = append(os.Environ(), envCrashDB+"="+dir, envCrashAddr+"="+addr, envCrashApps+"="+string(apps), envCrashKey+"="+phrase)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	url := "http://" + addr
-	for end := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if resp, err := http.Get(url + "/v1/info"); err == nil {
-			resp.Body.Close()
-			break
-		}
-		if time.Now().After(end) {
-			t.Fatal("the provider process did not serve within 30 s")
-		}
-	}
+	dir, url, cmd := startCrashProvider(t, m)
 	spec := m.spec("sleep 8; echo survived > /output/s.txt")
 	spec.MaxSeconds = 3
 	job, err := m.consumer.Submit(m.ctx, url, spec, consumer.Terms{})
 	if err != nil {
 		t.Fatalf("submit: %v", err)
 	}
-	_, err = m.consumer.Events(m.ctx, job, 0, func(ev sse.Event) error {
-		if ev.Type == "proof" && strings.Contains(string(ev.Data), string(proof.KindExecutionStarted)) {
-			return errStarted
-		}
-		return nil
-	})
-	if !errors.Is(err, errStarted) {
-		t.Fatalf("events before the crash: %v", err)
-	}
+	awaitExecutionStarted(t, m, job)
 	started := time.Now()
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
