@@ -5,15 +5,11 @@ import (
 	"context"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/algorand/go-algorand-sdk/v2/transaction"
-
 	"github.com/kinetic-compute/kinetic/compute"
-	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/market/consumer"
 	"github.com/kinetic-compute/kinetic/ui"
@@ -26,18 +22,7 @@ import (
 // once it has stopped. Then `submit --wait`'s waitJob drives a second job
 // through the autopilot in the foreground, printing its events and steps.
 func TestConsumerAutopilotLocalNet(t *testing.T) {
-	ctx := testkit.Context(t, 4*time.Minute)
-	testkit.Keyring(t)
-	testkit.Docker(t)
-	testkit.TestImage(t)
-	creator := testkit.FundedAccount(t, 20_000_000)
-	dep, err := contracts.EnsureDeployedWith(ctx, testkit.Algod(t), creator.Address, transaction.BasicAccountTransactionSigner{Account: creator},
-		contracts.NewFileDeploymentStore(filepath.Join(t.TempDir(), "deployments.json")), contracts.DefaultDeployConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	prov := newServiceNode(t, ctx, dep, 10_000_000)
-	cons := newServiceNode(t, ctx, dep, 10_000_000)
+	ctx, _, prov, cons := newServiceMarket(t)
 	svc := newProviderService(ctx, prov.conn, newMarketplaceSource(prov.cfg), freeListen(t), testLog(t))
 	if err := svc.SetPolicy(ctx, ui.ProviderPolicy{PricePerHour: 3_600_000, AllowedImages: []string{"kinetic-test/"}}); err != nil {
 		t.Fatal(err)

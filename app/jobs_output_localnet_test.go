@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/algorand/go-algorand-sdk/v2/transaction"
-
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
 	"github.com/kinetic-compute/kinetic/market/provider"
@@ -27,18 +25,7 @@ import (
 // what the JobSettled event paid it, and the consumer got back exactly
 // the previewed remainder.
 func TestSettlementOutputAndEarningsLocalNet(t *testing.T) {
-	ctx := testkit.Context(t, 4*time.Minute)
-	testkit.Keyring(t)
-	testkit.Docker(t)
-	testkit.TestImage(t)
-	creator := testkit.FundedAccount(t, 20_000_000)
-	dep, err := contracts.EnsureDeployedWith(ctx, testkit.Algod(t), creator.Address, transaction.BasicAccountTransactionSigner{Account: creator},
-		contracts.NewFileDeploymentStore(filepath.Join(t.TempDir(), "deployments.json")), contracts.DefaultDeployConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	prov := newServiceNode(t, ctx, dep, 10_000_000)
-	cons := newServiceNode(t, ctx, dep, 10_000_000)
+	ctx, dep, prov, cons := newServiceMarket(t)
 	svc := newProviderService(ctx, prov.conn, newMarketplaceSource(prov.cfg), freeListen(t), testLog(t))
 	t.Cleanup(func() { _ = svc.shutdown(context.Background()) })
 	chain, err := contracts.NewClient(testkit.Algod(t), dep.Apps)

@@ -113,12 +113,11 @@ func waitJob(t *testing.T, ctx context.Context, src ui.JobSource, id ui.JobID, r
 	return last
 }
 
-// TestProviderServiceAndJobsLocalNet drives the window's market services on
-// the real LocalNet and Docker: the toggle registers this machine, serves
-// the agent and marks it available; a job submitted through the Submit
-// tab's service runs on it, shows in both roles' Jobs and settles on
-// Release; Stop marks the machine unavailable and stops the agent.
-func TestProviderServiceAndJobsLocalNet(t *testing.T) {
+// newServiceMarket deploys a contract set of its own on the real LocalNet
+// (with Docker, the keyring and the test image there) and makes a provider
+// and a consumer node on it, each funded with 10 ALGO.
+func newServiceMarket(t *testing.T) (context.Context, contracts.Deployment, *serviceNode, *serviceNode) {
+	t.Helper()
 	ctx := testkit.Context(t, 4*time.Minute)
 	testkit.Keyring(t)
 	testkit.Docker(t)
@@ -131,6 +130,16 @@ func TestProviderServiceAndJobsLocalNet(t *testing.T) {
 	}
 	prov := newServiceNode(t, ctx, dep, 10_000_000)
 	cons := newServiceNode(t, ctx, dep, 10_000_000)
+	return ctx, dep, prov, cons
+}
+
+// TestProviderServiceAndJobsLocalNet drives the window's market services on
+// the real LocalNet and Docker: the toggle registers this machine, serves
+// the agent and marks it available; a job submitted through the Submit
+// tab's service runs on it, shows in both roles' Jobs and settles on
+// Release; Stop marks the machine unavailable and stops the agent.
+func TestProviderServiceAndJobsLocalNet(t *testing.T) {
+	ctx, dep, prov, cons := newServiceMarket(t)
 	listen := freeListen(t)
 	svc := newProviderService(ctx, prov.conn, newMarketplaceSource(prov.cfg), listen, testLog(t))
 	chain, err := contracts.NewClient(testkit.Algod(t), dep.Apps)
