@@ -25,13 +25,17 @@ for spec in "$@"; do
   # go prints "fuzz: elapsed: 15s, execs: 410084 (88168/sec), ..." every
   # few seconds and once at the end; the last one is the total.
   execs=$(sed -n 's/.*fuzz: elapsed: [^,]*, execs: \([0-9][0-9]*\).*/\1/p' "$log" | tail -n 1)
+  deadline=$(grep -c 'context deadline exceeded' "$log" || true)
   rm -f "$log"
-  if [ "$rc" -ne 0 ]; then
+  # A stalled target whose last input was still running at the fuzz
+  # deadline also makes go test fail ("context deadline exceeded"): it is
+  # still named as stalled. Any other go test failure is reported as such.
+  if [ -n "$execs" ] && [ "$execs" -lt "$min" ] && { [ "$rc" -eq 0 ] || [ "$deadline" -gt 0 ]; }; then
+    failed+=("$pkg:$target ran $execs executions in $fuzztime, fewer than the floor $min: the fuzzer stalled")
+  elif [ "$rc" -ne 0 ]; then
     failed+=("$pkg:$target (go test exit $rc)")
   elif [ -z "$execs" ]; then
     failed+=("$pkg:$target (no execution count in go test's output)")
-  elif [ "$execs" -lt "$min" ]; then
-    failed+=("$pkg:$target ran $execs executions in $fuzztime, fewer than the floor $min: the fuzzer stalled")
   else
     echo "[fuzz] $pkg $target: $execs executions in $fuzztime"
   fi
