@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -332,11 +333,13 @@ func TestProviderEarningsPrunedLocalNet(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := cache[earnID(5)]
-	want := ""
+	// The search reads its range in concurrent chunks, so the first pruned
+	// block it reports is any of the pruned ones, not always round 2.
+	want := regexp.MustCompile(`^$`)
 	if pruned {
-		want = "settlement not read: provider: block 2: " + provider.ErrBlockPruned.Error() + "; connect to an archival node to read it"
+		want = regexp.MustCompile(`^settlement not read: provider: block \d+: ` + regexp.QuoteMeta(provider.ErrBlockPruned.Error()) + `; connect to an archival node to read it$`)
 	}
-	if !rec.Searched || rec.Settled || rec.Unread != want {
-		t.Fatalf("cached %+v, want searched, unread %q", rec, want)
+	if !rec.Searched || rec.Settled || !want.MatchString(rec.Unread) {
+		t.Fatalf("cached %+v, want searched, unread matching %s", rec, want)
 	}
 }
