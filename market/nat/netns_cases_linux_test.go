@@ -81,14 +81,17 @@ func TestNetnsUPnPMapReachRenewClose(t *testing.T) {
 }
 
 // TestNetnsRouterRefusesAPortThenNATPMPPicksAnother asks for external port
-// 80, which miniupnpd's permission rules (allow 1024-65535) deny: over UPnP
-// alone Open reports the refusal; with NAT-PMP next, Open falls back to it
-// and miniupnpd grants the first allowed port, 1024, which the mapping and
-// its endpoint then carry.
+// 1000, which miniupnpd's permission rules (allow 1024-65535) deny: over
+// UPnP alone Open reports the refusal; with NAT-PMP next, Open falls back to
+// it and miniupnpd grants the first allowed port, 1024, which the mapping
+// and its endpoint then carry. (miniupnpd walks up from the asked port one
+// permission check at a time; from port 80 that walk took long enough on a
+// loaded 2-core CI machine for the client's retransmitted requests to queue
+// ahead of the unmapping, whose 3 s budget then ran out.)
 func TestNetnsRouterRefusesAPortThenNATPMPPicksAnother(t *testing.T) {
 	l := newLab(t, publicWAN, true)
 	ctx := ctxFor(t, 60*time.Second)
-	home := startChild(ctx, t, l.home, "home", append(homeEnv("upnp", "120s"), "KINETIC_NAT_EXTPORT=80")...)
+	home := startChild(ctx, t, l.home, "home", append(homeEnv("upnp", "120s"), "KINETIC_NAT_EXTPORT=1000")...)
 	e := decode[childError](t, home.expect("ERROR", 20*time.Second))
 	t.Logf("Open: %s", e.Message)
 	want := "the router refused the mapping: UPnP IGD: the router refused the mapping: UPnP error 606 Action not authorized " +
@@ -101,7 +104,7 @@ func TestNetnsRouterRefusesAPortThenNATPMPPicksAnother(t *testing.T) {
 	}
 	home.wait(10 * time.Second)
 
-	home = startChild(ctx, t, l.home, "home", append(homeEnv("upnp,natpmp", "120s"), "KINETIC_NAT_EXTPORT=80")...)
+	home = startChild(ctx, t, l.home, "home", append(homeEnv("upnp,natpmp", "120s"), "KINETIC_NAT_EXTPORT=1000")...)
 	m := decode[Mapping](t, home.expect("OPENED", 20*time.Second))
 	t.Logf("Open: %+v", m)
 	if m.Protocol != NATPMP || m.ExternalPort != 1024 || m.Endpoint() != "http://"+l.externalIP()+":1024" {
