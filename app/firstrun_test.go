@@ -220,7 +220,7 @@ func TestFirstRunToSettledJob(t *testing.T) {
 		return list != nil && list.Length() == 1
 	})
 	recs, err := svcs.jobs.Jobs(ctx)
-	if err != nil || len(recs) != 1 || recs[0].Peer != prov.addr.String() || recs[0].Rate != firstRunPrice {
+	if err != nil || len(recs) != 1 || recs[0].Peer != prov.addr.String() || recs[0].Rate != firstRunPrice || recs[0].Image != image {
 		t.Fatalf("jobs after submit: %+v, %v", recs, err)
 	}
 	id := recs[0].ID

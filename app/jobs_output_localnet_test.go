@@ -145,6 +145,10 @@ func TestSettlementOutputAndEarningsLocalNet(t *testing.T) {
 	if err != nil || len(pj) != 1 || pj[0].SettleTxID == "" {
 		t.Fatalf("provider records %+v, %v", pj, err)
 	}
+	// The provider's row carries the job's image, lock and price.
+	if pj[0].Image != testkit.TestImageRef || pj[0].Locked != set.Locked || pj[0].Rate != price {
+		t.Errorf("provider record image %q, locked %d, rate %d; want %q, %d, %d", pj[0].Image, pj[0].Locked, pj[0].Rate, testkit.TestImageRef, set.Locked, price)
+	}
 	ev, ok, err := algodEarnings{c: chain}.Settled(ctx, id, pj[0].SettleTxID, earningRecord{})
 	if err != nil || !ok {
 		t.Fatalf("settlement event: %v, found %v", err, ok)

@@ -141,7 +141,8 @@ func (s *jobsSource) Jobs(ctx context.Context) ([]ui.JobSummary, error) {
 		return nil, fmt.Errorf("provider jobs: %w", err)
 	}
 	for _, j := range pj {
-		out = append(out, ui.JobSummary{ID: j.ID, Role: ui.RoleProvider, State: providerState(j.State), Peer: j.Consumer})
+		out = append(out, ui.JobSummary{ID: j.ID, Role: ui.RoleProvider, State: providerState(j.State), Peer: j.Consumer,
+			Image: j.Image, Locked: j.Locked, Rate: j.Rate})
 	}
 	return out, nil
 }
@@ -150,10 +151,14 @@ func (s *jobsSource) Jobs(ctx context.Context) ([]ui.JobSummary, error) {
 // box still exists.
 func (s *jobsSource) consumerSummary(ctx context.Context, env *marketEnv, r consumer.JobRecord) (ui.JobSummary, *contracts.Job, error) {
 	sum := ui.JobSummary{ID: r.Job.ID, Role: ui.RoleConsumer, Peer: r.Job.Provider.String(), Locked: r.Job.Amount}
+	if r.Spec != nil {
+		sum.Image = r.Spec.Image
+	}
 	box, err := env.chain.Job(ctx, r.Job.ID)
 	switch {
 	case errors.Is(err, contracts.ErrNotFound):
 		sum.State = settledState(r.State)
+		sum.Settled = r.Updated
 		return sum, nil, nil
 	case err != nil:
 		return sum, nil, fmt.Errorf("escrow of job %s: %w", r.Job.ID, err)

@@ -271,14 +271,14 @@ func TestProviderEarningsPrunedNode(t *testing.T) {
 		t.Fatalf("pending: %+v, %v", got, err)
 	}
 	delete(chain.boxes, earnID(1)) // settled while its blocks were pruned
+	want := "settlement not read: settlement of job: provider: block 41: " + provider.ErrBlockPruned.Error() + "; connect to an archival node to read it"
 	for i := range 3 {
 		got, err := providerEarnings(ctx, db, chain, noHistory, me.String(), now)
-		if err != nil || got != (ui.ProviderEarnings{SettledToday: 70_000, SettledTotal: 70_000, SettledJobs: 1, Unpriced: 1}) {
-			t.Fatalf("refresh %d on a pruned node: %+v, %v; want one unpriced job and no error", i, got, err)
+		if err != nil || got != (ui.ProviderEarnings{SettledToday: 70_000, SettledTotal: 70_000, SettledJobs: 1, Unpriced: 1, UnpricedWhy: want}) {
+			t.Fatalf("refresh %d on a pruned node: %+v, %v; want one unpriced job, its reason and no error", i, got, err)
 		}
 	}
 	cache, err := loadEarnings(db)
-	want := "settlement not read: settlement of job: provider: block 41: " + provider.ErrBlockPruned.Error() + "; connect to an archival node to read it"
 	if c := cache[earnID(1)]; err != nil || !c.Searched || c.Settled || c.Unread != want || c.Provider != me.String() {
 		t.Fatalf("cached %+v, %v; want searched, unread %q", c, err, want)
 	}
@@ -322,17 +322,23 @@ func TestProviderEarningsPrunedLocalNet(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
+	var whys []string
 	for i := range 2 {
 		got, err := providerEarnings(ctx, db, algodEarnings{c: c}, noHistory, me.String(), now)
-		if err != nil || got != (ui.ProviderEarnings{Unpriced: 1}) {
+		if err != nil || got != (ui.ProviderEarnings{Unpriced: 1, UnpricedWhy: got.UnpricedWhy}) {
 			t.Fatalf("refresh %d: %+v, %v; want one unpriced job and no error", i, got, err)
 		}
+		whys = append(whys, got.UnpricedWhy)
 	}
 	cache, err := loadEarnings(db)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rec := cache[earnID(5)]
+	// Both refreshes say why the job is unpriced: the reason cached.
+	if whys[0] != rec.Unread || whys[1] != rec.Unread {
+		t.Errorf("UnpricedWhy %q, %q; want the cached reason %q both times", whys[0], whys[1], rec.Unread)
+	}
 	// The search reads its range in concurrent chunks, so the first pruned
 	// block it reports is any of the pruned ones, not always round 2.
 	want := regexp.MustCompile(`^$`)

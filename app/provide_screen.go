@@ -296,6 +296,9 @@ func providerEarnings(ctx context.Context, db *bbolt.DB, chain earningsChain, hi
 				if !ok {
 					if !cached || rec.Provider == "" || rec.Provider == addr {
 						e.Unpriced++
+						if e.UnpricedWhy == "" {
+							e.UnpricedWhy = rec.Unread
+						}
 					}
 					continue
 				}

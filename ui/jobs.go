@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -247,10 +248,32 @@ func (j *Jobs) updateRow(id widget.ListItemID, o fyne.CanvasObject) {
 	}
 	s, r := j.shown[id], o.(*jobRow)
 	r.chip.set(s.State)
-	role := "submitted · provider"
-	if s.Role == RoleProvider {
-		role = "run here · consumer"
-	}
 	r.title.SetText(shortAddr(s.ID.String()) + " · " + s.Image)
-	r.meta.SetText(fmt.Sprintf("%s %s · %s locked · %s", role, shortAddr(s.Peer), fmtMicroAlgo(s.Locked), s.Created.Local().Format("Jan 2 15:04")))
+	r.meta.SetText(rowMeta(s))
+}
+
+// rowMeta is a row's second line: who the job is with (worded so that it
+// never reads as a state: the chip shows that), what the escrow holds or,
+// once settled, what went to the provider where it is known, and when the
+// job was created or settled.
+func rowMeta(s JobSummary) string {
+	parts := []string{"to provider " + shortAddr(s.Peer)}
+	if s.Role == RoleProvider {
+		parts[0] = "for consumer " + shortAddr(s.Peer)
+	}
+	switch s.State {
+	case JobPending, JobRunning, JobSubmitted:
+		parts = append(parts, fmtMicroAlgo(s.Locked)+" locked")
+	case JobReleased, JobClaimed:
+		if s.Paid > 0 {
+			parts = append(parts, fmtMicroAlgo(s.Paid)+" paid")
+		}
+	}
+	switch {
+	case !s.Created.IsZero():
+		parts = append(parts, "created "+s.Created.Local().Format("Jan 2 15:04"))
+	case !s.Settled.IsZero():
+		parts = append(parts, "settled "+s.Settled.Local().Format("Jan 2 15:04"))
+	}
+	return strings.Join(parts, " · ")
 }

@@ -49,6 +49,9 @@ type JobSummary struct {
 	Paid    uint64 // microAlgo paid to the provider, once settled
 	// FundsUntil is when the locked funds run out for a running job.
 	FundsUntil time.Time
+	// Settled is when this machine recorded the job's settlement, for a
+	// job whose escrow box is gone (Created is then unknown: zero).
+	Settled time.Time
 }
 
 // ProofMark is a proof step's verification state.

@@ -142,7 +142,7 @@ func TestJobsLoadingEmptyErrorPopulated(t *testing.T) {
 	// The row shows the state in its chip.
 	r := newJobRow().(*jobRow)
 	j.updateRow(0, r)
-	if r.chip.text.Text != "released" || !strings.HasPrefix(r.meta.Text, "run here · consumer PEER00") {
+	if r.chip.text.Text != "released" || !strings.HasPrefix(r.meta.Text, "for consumer PEER00") {
 		t.Errorf("row chip %q, meta %q", r.chip.text.Text, r.meta.Text)
 	}
 }
@@ -492,6 +492,45 @@ func TestJobsSettledDetailSaysWhatIsKnown(t *testing.T) {
 		j.list.Select(0)
 		if got := j.detail.funds.Text; got != want {
 			t.Errorf("paid %d: funds %q, want %q", paid, got, want)
+		}
+	}
+}
+
+// TestJobRowMetaPerState pins each row's second line: the peer worded
+// without a state name, the escrow while it is locked, what was paid once
+// settled where it is known, and the creation or settlement time.
+func TestJobRowMetaPerState(t *testing.T) {
+	created := "created " + jobsNow.Add(-20*time.Minute).Local().Format("Jan 2 15:04")
+	settledAt := jobsNow.Add(-5 * time.Minute)
+	settled := "settled " + settledAt.Local().Format("Jan 2 15:04")
+	peer := shortAddr(fmt.Sprintf("PEER%052d", 7))
+	for _, c := range []struct {
+		role  JobRole
+		state JobState
+		paid  uint64
+		gone  bool // the escrow box is gone: no creation time, a settlement time
+		want  string
+	}{
+		{RoleConsumer, JobRunning, 0, false, "to provider " + peer + " · 0.5 ALGO locked · " + created},
+		{RoleConsumer, JobSubmitted, 0, false, "to provider " + peer + " · 0.5 ALGO locked · " + created},
+		{RoleProvider, JobPending, 0, false, "for consumer " + peer + " · 0.5 ALGO locked · " + created},
+		{RoleConsumer, JobReleased, 420_000, false, "to provider " + peer + " · 0.42 ALGO paid · " + created},
+		{RoleConsumer, JobReleased, 0, true, "to provider " + peer + " · " + settled},
+		{RoleConsumer, JobClaimed, 480_000, true, "to provider " + peer + " · 0.48 ALGO paid · " + settled},
+		{RoleConsumer, JobRefunded, 0, true, "to provider " + peer + " · " + settled},
+		{RoleProvider, JobDisputed, 0, false, "for consumer " + peer + " · " + created},
+		{RoleProvider, JobFailed, 0, true, "for consumer " + peer},
+	} {
+		s := summary(7, c.role, c.state)
+		s.Paid = c.paid
+		if c.gone {
+			s.Created = time.Time{}
+			if c.role == RoleConsumer {
+				s.Settled = settledAt
+			}
+		}
+		if got := rowMeta(s); got != c.want {
+			t.Errorf("%v %s: %q, want %q", c.role, c.state, got, c.want)
 		}
 	}
 }

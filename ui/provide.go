@@ -85,8 +85,11 @@ type ProviderEarnings struct {
 	Pending     uint64
 	PendingJobs int
 	// Unpriced counts jobs whose settlement could not be read yet; their
-	// payouts are in neither sum.
-	Unpriced int
+	// payouts are in neither sum. UnpricedWhy, when set, says why one of
+	// them cannot be read and what to do (a node that no longer serves
+	// the blocks: connect to an archival node).
+	Unpriced    int
+	UnpricedWhy string
 }
 
 // settledText is the settled part of e in words.
@@ -97,6 +100,9 @@ func (e ProviderEarnings) settledText(today bool) string {
 	}
 	if e.Unpriced > 0 {
 		s += fmt.Sprintf(" (and %d settled job%s not read from the chain yet)", e.Unpriced, plural(e.Unpriced))
+		if !today && e.UnpricedWhy != "" {
+			s += ": " + e.UnpricedWhy
+		}
 	}
 	return s
 }

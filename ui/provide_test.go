@@ -147,6 +147,9 @@ func TestProvideEarningsSplit(t *testing.T) {
 		{"settled, one unread", ProviderEarnings{SettledToday: 100_000, SettledTotal: 900_000, SettledJobs: 3, Unpriced: 1},
 			"0.100000 ALGO (and 1 settled job not read from the chain yet)", "0.000000 ALGO (no result awaiting release)",
 			"0.900000 ALGO (and 1 settled job not read from the chain yet)"},
+		{"settled, one on a pruned node", ProviderEarnings{SettledTotal: 900_000, SettledJobs: 3, Unpriced: 1, UnpricedWhy: "settlement not read: block 41 pruned; connect to an archival node to read it"},
+			"0.000000 ALGO (and 1 settled job not read from the chain yet)", "0.000000 ALGO (no result awaiting release)",
+			"0.900000 ALGO (and 1 settled job not read from the chain yet): settlement not read: block 41 pruned; connect to an archival node to read it"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

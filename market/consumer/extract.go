@@ -27,7 +27,8 @@ var ErrUnsafeArchive = errors.New("consumer: unsafe output archive")
 
 // Extract unpacks an output tar into dir (which must exist), refusing the
 // whole archive before writing anything when it has an absolute path, a
-// path leaving dir ("..") or a duplicate, a link (symbolic or hard), a
+// path leaving dir ("..") or a duplicate, a file that other entries use as
+// their directory, a link (symbolic or hard), a
 // device, FIFO or other special entry, more than MaxFiles entries or more
 // than MaxBytes of content. Files are created with mode 0644 (0755 for
 // directories) whatever the archive says.
@@ -79,6 +80,22 @@ func Extract(tarball []byte, dir string, lim ExtractLimits) error {
 			return fmt.Errorf("%w: more than %d bytes", ErrUnsafeArchive, lim.MaxBytes)
 		}
 		entries = append(entries, entry{name: name, dir: h.Typeflag == tar.TypeDir, size: h.Size})
+	}
+	// A regular file that is also a directory of another entry ("a" and
+	// "a/b", or "a" and "a/") cannot be written: refuse it here rather than
+	// half-way through writing.
+	files := map[string]bool{}
+	for _, e := range entries {
+		if !e.dir {
+			files[e.name] = true
+		}
+	}
+	for _, e := range entries {
+		for p := path.Dir(e.name); p != "."; p = path.Dir(p) {
+			if files[p] {
+				return fmt.Errorf("%w: %q is a file and also the directory of %q", ErrUnsafeArchive, p, e.name)
+			}
+		}
 	}
 	// Second pass: write, now that the whole archive is known to be safe.
 	tr = tar.NewReader(bytes.NewReader(tarball))

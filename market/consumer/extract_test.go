@@ -70,6 +70,9 @@ func TestExtractRefuses(t *testing.T) {
 		{"device", []tarEntry{{name: "d", typ: tar.TypeChar}}, ExtractLimits{}, "device"},
 		{"fifo", []tarEntry{{name: "f", typ: tar.TypeFifo}}, ExtractLimits{}, "FIFO"},
 		{"duplicate", []tarEntry{{name: "a", body: "1"}, {name: "./a", body: "2"}}, ExtractLimits{}, "twice"},
+		{"file then its child", []tarEntry{{name: "a", body: "1"}, {name: "a/b", body: "2"}}, ExtractLimits{}, `"a" is a file and also the directory of "a/b"`},
+		{"child then its file", []tarEntry{{name: "d/e/f", body: "1"}, {name: "d/e", body: "2"}}, ExtractLimits{}, `"d/e" is a file and also the directory of "d/e/f"`},
+		{"file then same dir", []tarEntry{{name: "a", body: "1"}, {name: "a/c/", typ: tar.TypeDir}}, ExtractLimits{}, `"a" is a file and also the directory of "a/c"`},
 		{"too many files", []tarEntry{{name: "a", body: "1"}, {name: "b", body: "2"}, {name: "c", body: "3"}}, ExtractLimits{MaxFiles: 2}, "entries"},
 		{"too many bytes", []tarEntry{{name: "a", body: "12345"}, {name: "b", body: "678"}}, ExtractLimits{MaxBytes: 7}, "bytes"},
 	}

@@ -123,6 +123,11 @@ type JobStatus struct {
 	ResultTxID string
 	SettleTxID string
 	Error      string
+	// Image is the job's container image; Locked the microAlgo its offer
+	// locked (before any top-up) and Rate its price per hour.
+	Image  string
+	Locked uint64
+	Rate   uint64
 }
 
 // Jobs lists the jobs the provider was paid for.
@@ -133,7 +138,8 @@ func (s *Server) Jobs() ([]JobStatus, error) {
 	}
 	out := make([]JobStatus, 0, len(recs))
 	for _, r := range recs {
-		out = append(out, JobStatus{ID: r.ID, Consumer: r.Consumer, State: r.State, ResultTxID: r.ResultTxID, SettleTxID: r.SettleTxID, Error: r.Error})
+		out = append(out, JobStatus{ID: r.ID, Consumer: r.Consumer, State: r.State, ResultTxID: r.ResultTxID, SettleTxID: r.SettleTxID, Error: r.Error,
+			Image: r.Spec.Image, Locked: r.Offer.Locked, Rate: r.Offer.Rate})
 	}
 	return out, nil
 }
