@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/contracts"
@@ -82,7 +83,7 @@ func runSubmitCommand(ctx context.Context, r runner, inv invocation) error {
 		return fmt.Errorf("submit: %w", err)
 	}
 	spec := o.spec
-	if err := consumer.SaveJob(env.db, consumer.JobRecord{Job: job, State: consumer.StatePaid, Consumer: env.signer.Address().String(), Spec: &spec}); err != nil {
+	if err := consumer.RecordPaid(env.db, job, env.signer.Address().String(), &spec, time.Now()); err != nil {
 		return fmt.Errorf("submit: job %s is paid but not recorded: %w", job.ID, err)
 	}
 	fmt.Fprintf(r.stdout, "job %s paid (%d µALGO locked in %s, round %d) on %s\n", job.ID, job.Amount, job.Payment, job.Round, job.Endpoint)

@@ -7,11 +7,13 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/kinetic-compute/kinetic/contracts"
 	"github.com/kinetic-compute/kinetic/internal/testkit"
+	"github.com/kinetic-compute/kinetic/market/consumer"
 	"github.com/kinetic-compute/kinetic/market/provider"
 	"github.com/kinetic-compute/kinetic/ui"
 )
@@ -40,10 +42,21 @@ func TestSettlementOutputAndEarningsLocalNet(t *testing.T) {
 		t.Fatalf("start: %v", err)
 	}
 	jobs := newJobsSource(cons.conn)
+	submitted := time.Now()
 	id, err := jobs.Submit(ctx, ui.JobRequest{Image: testkit.TestImageRef, Command: []string{"sh", "-c", "sleep 2; echo kinetic > /output/hello.txt"},
 		CPUs: 0.5, MemoryMB: 64, MaxSeconds: 20, Provider: prov.addr.String()})
 	if err != nil {
 		t.Fatalf("submit: %v", err)
+	}
+	paid := time.Now()
+	// The row dates the job by this machine's clock when its payment
+	// confirmed, not by block time (which a DevMode LocalNet can run ahead).
+	rows, err := jobs.Jobs(ctx)
+	if err != nil || len(rows) != 1 || rows[0].Created.Before(submitted) || rows[0].Created.After(paid) {
+		t.Fatalf("rows %+v, %v; want one created between %s and %s", rows, err, submitted, paid)
+	}
+	if rows[0].State == ui.JobRunning && !rows[0].FundsUntil.Equal(rows[0].Created.Add(20*time.Second)) {
+		t.Errorf("funds run out at %s, want the payment time plus 20 s, %s", rows[0].FundsUntil, rows[0].Created.Add(20*time.Second))
 	}
 	waitJob(t, ctx, jobs, id, ui.RoleConsumer, ui.JobSubmitted, 90*time.Second)
 	waitJob(t, ctx, newJobsSource(prov.conn), id, ui.RoleProvider, ui.JobSubmitted, 10*time.Second)
@@ -131,6 +144,34 @@ func TestSettlementOutputAndEarningsLocalNet(t *testing.T) {
 	if _, err := jobs.SaveOutput(ctx, id, t.TempDir(), false); err != nil {
 		t.Errorf("save the settled job's output: %v", err)
 	}
+	// A download that is not the output verified (here: the journaled
+	// digest is another's, as if the provider now served a different tar)
+	// and a job settled without a verified digest are refused, each with
+	// its reason, and nothing is written.
+	rec, ok, err := consumer.LoadJob(cons.conn.db, id)
+	if err != nil || !ok || rec.Digest == "" {
+		t.Fatalf("consumer record %+v, %v, %v; want the verified digest", rec, ok, err)
+	}
+	for _, c := range []struct{ digest, want string }{
+		{strings.Repeat("00", 32), "the provider now serves a different output from the one verified for job " + id.String() + "; not saved"},
+		{"", "job " + id.String() + " is settled and its output was never verified here, so there is nothing to check a download against; not saved"},
+	} {
+		bad := rec
+		bad.Digest = c.digest
+		if err := consumer.SaveJob(cons.conn.db, bad); err != nil {
+			t.Fatal(err)
+		}
+		empty := t.TempDir()
+		if _, err := jobs.SaveOutput(ctx, id, empty, true); err == nil || err.Error() != c.want {
+			t.Errorf("save with digest %q: %v, want %q", c.digest, err, c.want)
+		}
+		if left, _ := os.ReadDir(empty); len(left) != 0 {
+			t.Errorf("save with digest %q wrote %d entries", c.digest, len(left))
+		}
+	}
+	if err := consumer.SaveJob(cons.conn.db, rec); err != nil {
+		t.Fatal(err)
+	}
 	st, err = svc.Status(ctx)
 	if err != nil {
 		t.Fatal(err)
@@ -144,6 +185,21 @@ func TestSettlementOutputAndEarningsLocalNet(t *testing.T) {
 	pj, err := provider.ListJobs(prov.conn.db)
 	if err != nil || len(pj) != 1 || pj[0].SettleTxID == "" {
 		t.Fatalf("provider records %+v, %v", pj, err)
+	}
+	// The provider's detail: released, what it was paid, the nine steps it
+	// recorded, each checked, and its two transactions.
+	pd, err := newJobsSource(prov.conn).Job(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pd.State != ui.JobReleased || pd.Paid != set.Bill || pd.Progress != 1 || len(pd.Proof) != 9 || len(pd.Txns) != 2 ||
+		pd.Txns[1].What != "settlement (released)" || pd.Txns[1].TxID != pj[0].SettleTxID {
+		t.Fatalf("provider detail: state %s, paid %d (bill %d), progress %v, %d proof steps, txns %+v", pd.State, pd.Paid, set.Bill, pd.Progress, len(pd.Proof), pd.Txns)
+	}
+	for _, st := range pd.Proof {
+		if st.Mark != ui.ProofVerified {
+			t.Errorf("provider's proof step %d %s: %+v, want verified", st.Index, st.Kind, st)
+		}
 	}
 	// The provider's row carries the job's image, lock and price.
 	if pj[0].Image != testkit.TestImageRef || pj[0].Locked != set.Locked || pj[0].Rate != price {

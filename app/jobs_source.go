@@ -85,7 +85,7 @@ func (s *jobsSource) Submit(ctx context.Context, req ui.JobRequest) (ui.JobID, e
 			return ui.JobID{}, fmt.Errorf("submit: %w", err)
 		}
 	}
-	if err := consumer.SaveJob(env.db, consumer.JobRecord{Job: job, State: consumer.StatePaid, Consumer: env.signer.Address().String(), Spec: &spec}); err != nil {
+	if err := consumer.RecordPaid(env.db, job, env.signer.Address().String(), &spec, time.Now()); err != nil {
 		return job.ID, fmt.Errorf("submit: job %s is paid but not recorded: %w", job.ID, err)
 	}
 	return job.ID, nil
@@ -141,8 +141,7 @@ func (s *jobsSource) Jobs(ctx context.Context) ([]ui.JobSummary, error) {
 		return nil, fmt.Errorf("provider jobs: %w", err)
 	}
 	for _, j := range pj {
-		out = append(out, ui.JobSummary{ID: j.ID, Role: ui.RoleProvider, State: providerState(j.State), Peer: j.Consumer,
-			Image: j.Image, Locked: j.Locked, Rate: j.Rate})
+		out = append(out, providerSummary(j))
 	}
 	return out, nil
 }
@@ -158,13 +157,20 @@ func (s *jobsSource) consumerSummary(ctx context.Context, env *marketEnv, r cons
 	switch {
 	case errors.Is(err, contracts.ErrNotFound):
 		sum.State = settledState(r.State)
-		sum.Settled = r.Updated
+		sum.Created, sum.Settled = r.PaidAt, r.Updated
 		return sum, nil, nil
 	case err != nil:
 		return sum, nil, fmt.Errorf("escrow of job %s: %w", r.Job.ID, err)
 	}
 	sum.Locked, sum.Rate = box.Locked, box.RatePerHour
-	if box.CreatedTime > 0 {
+	switch {
+	case !r.PaidAt.IsZero():
+		// This machine's clock: block timestamps can run ahead of it (a
+		// DevMode LocalNet whose time was advanced), and the provider's
+		// deadline starts when it runs the job, after the payment.
+		sum.Created = r.PaidAt
+		sum.FundsUntil = r.PaidAt.Add(time.Duration(box.MaxSeconds) * time.Second)
+	case box.CreatedTime > 0:
 		sum.Created = time.Unix(int64(box.CreatedTime), 0)
 		sum.FundsUntil = sum.Created.Add(time.Duration(box.MaxSeconds) * time.Second)
 	}
@@ -190,9 +196,16 @@ func settledState(recorded string) ui.JobState {
 	return ui.JobClaimed
 }
 
-// providerState names a provider job's recorded state.
-func providerState(s string) ui.JobState {
-	switch s {
+// providerSummary is a provider job's row from the agent's record.
+func providerSummary(j provider.JobStatus) ui.JobSummary {
+	return ui.JobSummary{ID: j.ID, Role: ui.RoleProvider, State: providerState(j), Peer: j.Consumer,
+		Image: j.Image, Locked: j.Locked, Rate: j.Rate, Paid: j.Paid}
+}
+
+// providerState names a provider job's recorded state; a settled one by
+// its outcome on the chain (ui.JobSettled when the agent did not find it).
+func providerState(j provider.JobStatus) ui.JobState {
+	switch j.State {
 	case "locking":
 		return ui.JobPending
 	case "paid", "running":
@@ -200,7 +213,15 @@ func providerState(s string) ui.JobState {
 	case "submitted":
 		return ui.JobSubmitted
 	case "settled":
-		return ui.JobReleased
+		switch j.Outcome {
+		case provider.OutcomeReleased:
+			return ui.JobReleased
+		case provider.OutcomeClaimed:
+			return ui.JobClaimed
+		case provider.OutcomeDisputed:
+			return ui.JobDisputed
+		}
+		return ui.JobSettled
 	}
 	return ui.JobFailed
 }
@@ -258,7 +279,9 @@ func (s *jobsSource) Job(ctx context.Context, id ui.JobID) (ui.JobDetail, error)
 	return d, nil
 }
 
-// providerJob is the detail of a job this machine ran.
+// providerJob is the detail of a job this machine ran: its record, the
+// proof chain the agent built (checked as far as it goes, as the consumer
+// will check it) and its transactions.
 func (s *jobsSource) providerJob(env *marketEnv, id ui.JobID) (ui.JobDetail, error) {
 	pj, err := provider.ListJobs(env.db)
 	if err != nil {
@@ -268,12 +291,34 @@ func (s *jobsSource) providerJob(env *marketEnv, id ui.JobID) (ui.JobDetail, err
 		if j.ID != id {
 			continue
 		}
-		d := ui.JobDetail{JobSummary: ui.JobSummary{ID: j.ID, Role: ui.RoleProvider, State: providerState(j.State), Peer: j.Consumer}}
+		d := ui.JobDetail{JobSummary: providerSummary(j)}
+		switch d.State {
+		case ui.JobSubmitted, ui.JobReleased, ui.JobClaimed, ui.JobDisputed, ui.JobSettled:
+			d.Progress = 1
+		}
+		chain, err := provider.JobProof(env.db, j.ID)
+		switch {
+		case err != nil:
+			d.Proof = []ui.ProofStep{{Index: 1, Kind: "proof", Mark: ui.ProofFailed, Reason: "the recorded proof does not decode: " + err.Error()}}
+		case chain != nil:
+			// Checked against the key the chain names (hashes, links and
+			// signatures): the job may have run under another account of
+			// this machine than the active one.
+			mark, reason := ui.ProofVerified, ""
+			if verr := proof.VerifyPartial(chain, &j.ID, nil); verr != nil {
+				mark, reason = ui.ProofFailed, verr.Error()
+			}
+			d.Proof = proofSteps(chain, mark, reason)
+		}
 		if j.ResultTxID != "" {
-			d.Txns = append(d.Txns, ui.ChainTx{What: "result anchored", TxID: j.ResultTxID})
+			d.Txns = append(d.Txns, ui.ChainTx{What: fmt.Sprintf("result anchored (%d s billed)", j.Billed), TxID: j.ResultTxID})
 		}
 		if j.SettleTxID != "" {
-			d.Txns = append(d.Txns, ui.ChainTx{What: "settlement", TxID: j.SettleTxID})
+			what := "settlement"
+			if j.Outcome != "" {
+				what = "settlement (" + j.Outcome + ")"
+			}
+			d.Txns = append(d.Txns, ui.ChainTx{What: what, TxID: j.SettleTxID})
 		}
 		return d, nil
 	}

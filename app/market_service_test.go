@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2/test"
 
 	"github.com/kinetic-compute/kinetic/compute"
+	"github.com/kinetic-compute/kinetic/market/provider"
 	"github.com/kinetic-compute/kinetic/ui"
 )
 
@@ -68,10 +69,17 @@ func TestProviderPolicyConversion(t *testing.T) {
 			t.Errorf("settled %q = %q, want %q", rec, got, want)
 		}
 	}
-	for rec, want := range map[string]ui.JobState{"locking": ui.JobPending, "paid": ui.JobRunning, "running": ui.JobRunning,
-		"submitted": ui.JobSubmitted, "settled": ui.JobReleased, "failed": ui.JobFailed} {
-		if got := providerState(rec); got != want {
-			t.Errorf("provider %q = %q, want %q", rec, got, want)
+	for _, c := range []struct {
+		state, outcome string
+		want           ui.JobState
+	}{
+		{"locking", "", ui.JobPending}, {"paid", "", ui.JobRunning}, {"running", "", ui.JobRunning},
+		{"submitted", "", ui.JobSubmitted}, {"failed", "", ui.JobFailed},
+		{"settled", provider.OutcomeReleased, ui.JobReleased}, {"settled", provider.OutcomeClaimed, ui.JobClaimed},
+		{"settled", provider.OutcomeDisputed, ui.JobDisputed}, {"settled", "", ui.JobSettled},
+	} {
+		if got := providerState(provider.JobStatus{State: c.state, Outcome: c.outcome}); got != c.want {
+			t.Errorf("provider %q/%q = %q, want %q", c.state, c.outcome, got, c.want)
 		}
 	}
 }

@@ -165,10 +165,14 @@ func (j *Jobs) notifyChanges(js []JobSummary) {
 			j.notify(NoteJobFinished, fmt.Sprintf("Job %s finished: its output and proof are checked before the payment is released.", id))
 		case s.Role == RoleProvider && (s.State == JobReleased || s.State == JobClaimed):
 			j.notify(NotePaymentReceived, fmt.Sprintf("Job %s was %s: %s is in your account.", id, s.State, fmtMicroAlgo(s.Paid)))
+		case s.Role == RoleProvider && s.State == JobSettled:
+			j.notify(NotePaymentReceived, fmt.Sprintf("Job %s was settled, but this node no longer serves the blocks that say how: see Provide for what it paid.", id))
 		case s.State == JobFailed:
 			j.notify(NoteJobFailed, fmt.Sprintf("Job %s failed; open Jobs for the log and the escrow state.", id))
 		case s.Role == RoleConsumer && s.State == JobDisputed:
-			j.notify(NoteJobDisputed, fmt.Sprintf("Job %s is disputed; the funds stay locked until it is resolved.", id))
+			j.notify(NoteJobDisputed, fmt.Sprintf("Job %s was disputed: its locked funds went back to your account and nothing was paid.", id))
+		case s.Role == RoleProvider && s.State == JobDisputed:
+			j.notify(NoteJobDisputed, fmt.Sprintf("Job %s was disputed by its consumer: it paid you nothing. Open Jobs for its proof.", id))
 		}
 	}
 }
@@ -270,10 +274,10 @@ func rowMeta(s JobSummary) string {
 		}
 	}
 	switch {
-	case !s.Created.IsZero():
-		parts = append(parts, "created "+s.Created.Local().Format("Jan 2 15:04"))
 	case !s.Settled.IsZero():
 		parts = append(parts, "settled "+s.Settled.Local().Format("Jan 2 15:04"))
+	case !s.Created.IsZero():
+		parts = append(parts, "created "+s.Created.Local().Format("Jan 2 15:04"))
 	}
 	return strings.Join(parts, " · ")
 }

@@ -68,10 +68,15 @@ func (d *jobDetail) showFunds(job JobDetail) {
 	setVisible(d.topUpBtn, canTopUp)
 	text := fmtMicroAlgo(job.Locked) + " locked at " + fmtMicroAlgo(job.Rate) + "/h"
 	switch job.State {
-	case JobReleased, JobClaimed, JobDisputed, JobRefunded:
+	case JobReleased, JobClaimed, JobDisputed, JobRefunded, JobSettled:
 		// The escrow box is gone with its rate: say what is known.
 		text = fmtMicroAlgo(job.Locked) + " was locked; settled (" + string(job.State) + ")"
-		if job.Paid > 0 {
+		switch {
+		case job.State == JobSettled:
+			text = fmtMicroAlgo(job.Locked) + " was locked; settled by a transaction this node no longer serves"
+		case job.Paid > 0 && job.Role == RoleProvider:
+			text += " · " + fmtMicroAlgo(job.Paid) + " paid to you"
+		case job.Paid > 0:
 			text += " · " + fmtMicroAlgo(job.Paid) + " paid to the provider"
 		}
 	}

@@ -33,7 +33,11 @@ const (
 	JobRefunded  JobState = "refunded"
 	JobDisputed  JobState = "disputed"
 	JobClaimed   JobState = "claimed" // paid after the dispute window
-	JobFailed    JobState = "failed"
+	// JobSettled is a job this machine ran whose escrow was settled by a
+	// transaction it could not read (a node that no longer serves the
+	// blocks): how, and what it paid, are unknown here.
+	JobSettled JobState = "settled"
+	JobFailed  JobState = "failed"
 )
 
 // JobSummary is one row of the Jobs list.
@@ -50,7 +54,7 @@ type JobSummary struct {
 	// FundsUntil is when the locked funds run out for a running job.
 	FundsUntil time.Time
 	// Settled is when this machine recorded the job's settlement, for a
-	// job whose escrow box is gone (Created is then unknown: zero).
+	// job of this account whose escrow box is gone.
 	Settled time.Time
 }
 

@@ -445,6 +445,21 @@ func TestJobsNotifications(t *testing.T) {
 	if last := got[len(got)-1]; last != "Job failed: Job 030303…030303 failed; open Jobs for the log and the escrow state." {
 		t.Fatalf("failure notification %q", last)
 	}
+	// Disputes, for each side, and a settlement whose outcome the node no
+	// longer serves.
+	states = append(states, summary(4, RoleProvider, JobSubmitted), summary(5, RoleConsumer, JobSubmitted), summary(6, RoleProvider, JobSubmitted))
+	j.Refresh(context.Background())
+	got = nil
+	states[3].State, states[4].State, states[5].State = JobDisputed, JobDisputed, JobSettled
+	j.Refresh(context.Background())
+	want = []string{
+		"Job disputed: Job 040404…040404 was disputed by its consumer: it paid you nothing. Open Jobs for its proof.",
+		"Job disputed: Job 050505…050505 was disputed: its locked funds went back to your account and nothing was paid.",
+		"Payment received: Job 060606…060606 was settled, but this node no longer serves the blocks that say how: see Provide for what it paid.",
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("notifications\n%q\nwant\n%q", got, want)
+	}
 }
 
 func TestJobsDetailGolden(t *testing.T) {
@@ -477,12 +492,21 @@ func TestJobsReleaseDialogGolden(t *testing.T) {
 }
 
 func TestJobsSettledDetailSaysWhatIsKnown(t *testing.T) {
-	for paid, want := range map[uint64]string{
-		0:       "0.5 ALGO was locked; settled (released)",
-		250_000: "0.5 ALGO was locked; settled (released) · 0.25 ALGO paid to the provider",
+	for _, c := range []struct {
+		role  JobRole
+		state JobState
+		paid  uint64
+		want  string
+	}{
+		{RoleConsumer, JobReleased, 0, "0.5 ALGO was locked; settled (released)"},
+		{RoleConsumer, JobReleased, 250_000, "0.5 ALGO was locked; settled (released) · 0.25 ALGO paid to the provider"},
+		{RoleProvider, JobClaimed, 250_000, "0.5 ALGO was locked; settled (claimed) · 0.25 ALGO paid to you"},
+		{RoleProvider, JobDisputed, 0, "0.5 ALGO was locked; settled (disputed)"},
+		{RoleProvider, JobSettled, 0, "0.5 ALGO was locked; settled by a transaction this node no longer serves"},
 	} {
+		paid, want := c.paid, c.want
 		det := runningDetail()
-		det.State, det.Rate, det.Progress, det.Paid = JobReleased, 0, 1, paid
+		det.Role, det.State, det.Rate, det.Progress, det.Paid = c.role, c.state, 0, 1, paid
 		src := &fakeJobs{
 			jobs: func(context.Context) ([]JobSummary, error) { return []JobSummary{det.JobSummary}, nil },
 			job:  func(context.Context, JobID) (JobDetail, error) { return det, nil },
@@ -491,7 +515,7 @@ func TestJobsSettledDetailSaysWhatIsKnown(t *testing.T) {
 		j.Refresh(context.Background())
 		j.list.Select(0)
 		if got := j.detail.funds.Text; got != want {
-			t.Errorf("paid %d: funds %q, want %q", paid, got, want)
+			t.Errorf("%v %s paid %d: funds %q, want %q", c.role, c.state, paid, got, want)
 		}
 	}
 }

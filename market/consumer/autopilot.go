@@ -246,7 +246,7 @@ func (a *Autopilot) record(job Job, spec *compute.Spec, spotCheckOf string) erro
 		return err
 	}
 	return SaveJob(a.db, JobRecord{Job: job, State: StatePaid, Consumer: a.c.signer.Address().String(),
-		Spec: spec, SpotCheckOf: spotCheckOf, Updated: a.c.now()})
+		Spec: spec, SpotCheckOf: spotCheckOf, PaidAt: a.c.now(), Updated: a.c.now()})
 }
 
 // Settle tracks job and drives it in the foreground until it is settled

@@ -63,6 +63,12 @@ type JobRecord struct {
 	NextTry  time.Time `json:"nextTry,omitzero"`
 	// Updated is when the record was last written.
 	Updated time.Time `json:"updated,omitzero"`
+	// PaidAt is when this machine's payment confirmed, by its own clock
+	// (zero in records written before it was kept): the job started no
+	// earlier, so PaidAt plus the escrow's max seconds is a wall-clock
+	// bound for when its locked funds run out that does not depend on the
+	// chain's block timestamps.
+	PaidAt time.Time `json:"paidAt,omitzero"`
 }
 
 // Terminal reports whether the job is settled: nothing is left to do.
@@ -123,6 +129,12 @@ func UpdateJob(db *bbolt.DB, id jobid.ID, fn func(*JobRecord) error) (JobRecord,
 		return b.Put(id[:], raw)
 	})
 	return rec, err
+}
+
+// RecordPaid stores the record of a job whose payment just confirmed:
+// StatePaid, the paying account, the spec, and PaidAt and Updated at now.
+func RecordPaid(db *bbolt.DB, job Job, consumer string, spec *compute.Spec, now time.Time) error {
+	return SaveJob(db, JobRecord{Job: job, State: StatePaid, Consumer: consumer, Spec: spec, PaidAt: now, Updated: now})
 }
 
 // SaveJob stores (or replaces) rec.

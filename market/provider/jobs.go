@@ -14,6 +14,7 @@ import (
 	"github.com/kinetic-compute/kinetic/compute"
 	"github.com/kinetic-compute/kinetic/market/jobauth"
 	"github.com/kinetic-compute/kinetic/market/sse"
+	"github.com/kinetic-compute/kinetic/proof"
 )
 
 // HeaderOutputSHA256 carries the hex SHA-256 of the output tar on
@@ -124,10 +125,19 @@ type JobStatus struct {
 	SettleTxID string
 	Error      string
 	// Image is the job's container image; Locked the microAlgo its offer
-	// locked (before any top-up) and Rate its price per hour.
-	Image  string
-	Locked uint64
-	Rate   uint64
+	// locked (before any top-up), Rate its price per hour and MaxSeconds
+	// the seconds the offer allowed.
+	Image      string
+	Locked     uint64
+	Rate       uint64
+	MaxSeconds uint64
+	// Billed is the seconds the submitted result bills.
+	Billed uint64
+	// Outcome is how a settled job ended (OutcomeReleased, OutcomeClaimed
+	// or OutcomeDisputed) and Paid what that paid this provider, microAlgo;
+	// Outcome is empty when the settlement was not found on the chain.
+	Outcome string
+	Paid    uint64
 }
 
 // Jobs lists the jobs the provider was paid for.
@@ -139,9 +149,24 @@ func (s *Server) Jobs() ([]JobStatus, error) {
 	out := make([]JobStatus, 0, len(recs))
 	for _, r := range recs {
 		out = append(out, JobStatus{ID: r.ID, Consumer: r.Consumer, State: r.State, ResultTxID: r.ResultTxID, SettleTxID: r.SettleTxID, Error: r.Error,
-			Image: r.Spec.Image, Locked: r.Offer.Locked, Rate: r.Offer.Rate})
+			Image: r.Spec.Image, Locked: r.Offer.Locked, Rate: r.Offer.Rate, MaxSeconds: r.Offer.MaxSeconds,
+			Billed: r.Billed, Outcome: r.Outcome, Paid: r.Paid})
 	}
 	return out, nil
+}
+
+// JobProof reads the proof chain a provider agent recorded in db for job
+// id, as far as it goes; nil when it recorded none (or no such job).
+func JobProof(db *bbolt.DB, id compute.JobID) (*proof.Chain, error) {
+	st, err := newStore(db)
+	if err != nil {
+		return nil, err
+	}
+	rec, ok, err := st.job(id)
+	if err != nil || !ok || len(rec.Proof) == 0 {
+		return nil, err
+	}
+	return proof.Unmarshal(rec.Proof)
 }
 
 // ListJobs reads the jobs a provider agent recorded in db without running

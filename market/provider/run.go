@@ -219,7 +219,9 @@ func (s *Server) watchSettlements(ctx context.Context) {
 			continue
 		}
 		_ = s.step(ctx, rec.ID, proof.KindPaymentReleased, proof.NewPaymentReleased(res.TxIDs[0], res.Round, proof.SettlementClaim, job.Bill()), s.cfg.Now())
-		_, _ = s.store.update(rec.ID, func(r *jobRecord) { r.State, r.SettleTxID = stateSettled, res.TxIDs[0] })
+		_, _ = s.store.update(rec.ID, func(r *jobRecord) {
+			r.State, r.SettleTxID, r.Outcome, r.Paid = stateSettled, res.TxIDs[0], OutcomeClaimed, job.Bill()
+		})
 		s.forgetOpen(rec.ID)
 		s.badgeDue() // the claim completed the job: it may have crossed a badge tier
 	}

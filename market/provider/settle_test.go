@@ -66,8 +66,9 @@ func TestConsumerSilentProviderClaims(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		jobs, err = m.server.Jobs()
 	}
-	if err != nil || len(jobs) != 1 || jobs[0].State != "settled" || jobs[0].SettleTxID == "" {
-		t.Fatalf("provider jobs %+v (%v), want one settled by its claim", jobs, err)
+	if err != nil || len(jobs) != 1 || jobs[0].State != "settled" || jobs[0].SettleTxID == "" ||
+		jobs[0].Outcome != provider.OutcomeClaimed || jobs[0].Paid != esc.Bill() {
+		t.Fatalf("provider jobs %+v (%v), want one settled by its claim, paid the bill %d", jobs, err, esc.Bill())
 	}
 	fee := m.txnFee(jobs[0].SettleTxID)
 	if got, want := int64(m.balance(m.prov.Address()))-int64(before), int64(esc.Bill())-3000-int64(fee); got != want {
@@ -95,6 +96,17 @@ func TestProviderGoneConsumerRefunded(t *testing.T) {
 	}
 	if got, want := int64(m.balance(m.cons.Address()))-int64(before), -int64(1000+res.Fees+contracts.PairRecordMBR); got != want {
 		t.Fatalf("consumer balance changed by %d, want %d", got, want)
+	}
+	// The running agent finds the dispute on the chain and records it as
+	// the outcome, paid nothing.
+	jobs, err := m.server.Jobs()
+	for end := time.Now().Add(30 * time.Second); err == nil && len(jobs) == 1 && jobs[0].State != "settled" && time.Now().Before(end); {
+		time.Sleep(200 * time.Millisecond)
+		jobs, err = m.server.Jobs()
+	}
+	if err != nil || len(jobs) != 1 || jobs[0].State != "settled" || jobs[0].Outcome != provider.OutcomeDisputed ||
+		jobs[0].Paid != 0 || jobs[0].SettleTxID != res.TxIDs[0] {
+		t.Fatalf("provider jobs %+v (%v), want settled by the dispute %s, paid nothing", jobs, err, res.TxIDs[0])
 	}
 }
 
@@ -134,6 +146,17 @@ func TestTamperedOutputDisputed(t *testing.T) {
 	}
 	if got, want := int64(m.balance(m.cons.Address()))-int64(before), -int64(1000+res.Fees+contracts.PairRecordMBR); got != want {
 		t.Fatalf("consumer balance changed by %d, want %d", got, want)
+	}
+	// The running agent finds the dispute on the chain and records it as
+	// the outcome, paid nothing.
+	jobs, err := m.server.Jobs()
+	for end := time.Now().Add(30 * time.Second); err == nil && len(jobs) == 1 && jobs[0].State != "settled" && time.Now().Before(end); {
+		time.Sleep(200 * time.Millisecond)
+		jobs, err = m.server.Jobs()
+	}
+	if err != nil || len(jobs) != 1 || jobs[0].State != "settled" || jobs[0].Outcome != provider.OutcomeDisputed ||
+		jobs[0].Paid != 0 || jobs[0].SettleTxID != res.TxIDs[0] {
+		t.Fatalf("provider jobs %+v (%v), want settled by the dispute %s, paid nothing", jobs, err, res.TxIDs[0])
 	}
 }
 

@@ -375,8 +375,33 @@ func (s *Server) settled(ctx context.Context, rec jobRecord, last uint64, budget
 			return
 		}
 	}
-	_, _ = s.store.update(rec.ID, func(r *jobRecord) { r.State, r.SettleTxID = stateSettled, set.TxID })
+	_, _ = s.store.update(rec.ID, func(r *jobRecord) {
+		r.State, r.SettleTxID, r.Outcome, r.Paid = stateSettled, set.TxID, outcomeName(set.Event.Outcome), set.Event.PaidProvider
+	})
 	s.forgetOpen(rec.ID)
+}
+
+// Settlement outcomes as JobStatus.Outcome names them.
+const (
+	OutcomeReleased = "released"
+	OutcomeClaimed  = "claimed"
+	OutcomeDisputed = "disputed"
+	OutcomeRefunded = "refunded"
+)
+
+// outcomeName names a JobSettled event's outcome.
+func outcomeName(o contracts.Outcome) string {
+	switch o {
+	case contracts.OutcomeReleased:
+		return OutcomeReleased
+	case contracts.OutcomeClaimed:
+		return OutcomeClaimed
+	case contracts.OutcomeDisputed:
+		return OutcomeDisputed
+	case contracts.OutcomeRefunded:
+		return OutcomeRefunded
+	}
+	return ""
 }
 
 // extend raises a running job's hard deadline to what its escrow box now

@@ -40,27 +40,32 @@ const (
 	statePaid      = "paid"      // escrow locked, not yet started
 	stateRunning   = "running"   // container started
 	stateSubmitted = "submitted" // result anchored, waiting for release or claim
-	stateSettled   = "settled"   // released or claimed
+	stateSettled   = "settled"   // released, claimed or disputed (Outcome says which, when known)
 	stateFailed    = "failed"    // ended without a result; the consumer can refund
 )
 
 // jobRecord is the provider's record of a paid job.
 type jobRecord struct {
-	ID          jobid.ID        `json:"id"`
-	Consumer    string          `json:"consumer"`
-	Spec        compute.Spec    `json:"spec"`
-	Offer       offerRecord     `json:"offer"`
-	State       string          `json:"state"`
-	PayTxID     string          `json:"payTxId"`
-	LockRound   uint64          `json:"lockRound"`
-	OutputTar   string          `json:"outputTar,omitempty"`
-	OutputSHA   [32]byte        `json:"outputSha256"`
-	Billed      uint64          `json:"billedSeconds"`
-	ResultTxID  string          `json:"resultTxId,omitempty"`
-	ResultRound uint64          `json:"resultRound,omitempty"`
-	SettleTxID  string          `json:"settleTxId,omitempty"`
-	Proof       json.RawMessage `json:"proof,omitempty"`
-	Error       string          `json:"error,omitempty"`
+	ID          jobid.ID     `json:"id"`
+	Consumer    string       `json:"consumer"`
+	Spec        compute.Spec `json:"spec"`
+	Offer       offerRecord  `json:"offer"`
+	State       string       `json:"state"`
+	PayTxID     string       `json:"payTxId"`
+	LockRound   uint64       `json:"lockRound"`
+	OutputTar   string       `json:"outputTar,omitempty"`
+	OutputSHA   [32]byte     `json:"outputSha256"`
+	Billed      uint64       `json:"billedSeconds"`
+	ResultTxID  string       `json:"resultTxId,omitempty"`
+	ResultRound uint64       `json:"resultRound,omitempty"`
+	SettleTxID  string       `json:"settleTxId,omitempty"`
+	// Outcome is how a settled job ended (released, claimed or disputed)
+	// and Paid what the settlement paid this provider, microAlgo; both
+	// empty when the settlement was not found on the chain.
+	Outcome string          `json:"outcome,omitempty"`
+	Paid    uint64          `json:"paid,omitempty"`
+	Proof   json.RawMessage `json:"proof,omitempty"`
+	Error   string          `json:"error,omitempty"`
 }
 
 // payIDRecord caches the answer to a payment carrying a payment

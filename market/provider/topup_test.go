@@ -98,8 +98,9 @@ func TestReleaseRecordsStepNine(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 		jobs, err = m.server.Jobs()
 	}
-	if err != nil || len(jobs) != 1 || jobs[0].State != "settled" || jobs[0].SettleTxID != rel.TxIDs[0] {
-		t.Fatalf("provider jobs %+v (%v), want settled by %s", jobs, err, rel.TxIDs[0])
+	if err != nil || len(jobs) != 1 || jobs[0].State != "settled" || jobs[0].SettleTxID != rel.TxIDs[0] ||
+		jobs[0].Outcome != provider.OutcomeReleased || jobs[0].Paid != esc.Bill() {
+		t.Fatalf("provider jobs %+v (%v), want released by %s, paid the bill %d", jobs, err, rel.TxIDs[0], esc.Bill())
 	}
 }
 
