@@ -116,6 +116,12 @@ func (r runner) printJobs(db *bbolt.DB) error {
 	fmt.Fprintf(r.stdout, "ran: %d\n", len(ran))
 	for _, j := range ran {
 		line := fmt.Sprintf("  %s  %-9s for %s", j.ID, j.State, j.Consumer)
+		switch {
+		case j.Outcome != "":
+			line += fmt.Sprintf("  %s, paid %d µALGO", j.Outcome, j.Paid)
+		case j.State == "settled":
+			line += "  (how it settled is not on this node: connect to an archival node to read it)"
+		}
 		if j.Error != "" {
 			line += "  (" + j.Error + ")"
 		}

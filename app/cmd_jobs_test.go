@@ -30,7 +30,7 @@ func TestRunJobsListsPaidJobs(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := stdout.String()
-	for _, want := range []string{"paid for: 2", id.String(), "released", "158400 µALGO", "http://rig:8402", "ran: 0",
+	for _, want := range []string{"paid for: 2", id.String(), "released", "158400 µALGO", "http://rig:8402", "ran: 0\n",
 		stuck.String() + "  result", "result anchored on-chain in round 12", "(retrying after 4 failures: verify the result: connection refused)"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
@@ -38,6 +38,38 @@ func TestRunJobsListsPaidJobs(t *testing.T) {
 	}
 	if _, _, err := r.parseJobs([]string{"--interval", "0s"}); err == nil {
 		t.Error("zero interval accepted")
+	}
+}
+
+// TestRunJobsListsRanJobsWithTheirOutcome: the jobs this machine ran say
+// how they settled and what that paid, or that the node could not say.
+func TestRunJobsListsRanJobsWithTheirOutcome(t *testing.T) {
+	dir := t.TempDir()
+	db, err := OpenStore(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	putJobs(t, db,
+		recordedJob{ID: earnID(1), Consumer: "CONS1", State: "settled", SettleTxID: "TX1", Outcome: "claimed", Paid: 4200},
+		recordedJob{ID: earnID(2), Consumer: "CONS2", State: "settled", SettleTxID: "TX2", Outcome: "disputed"},
+		recordedJob{ID: earnID(3), Consumer: "CONS3", State: "settled"},
+		recordedJob{ID: earnID(4), Consumer: "CONS4", State: "running"},
+	)
+	db.Close()
+	r, stdout, _ := testRunner(t)
+	if err := r.run(context.Background(), []string{"--data-dir", dir, "jobs"}); err != nil {
+		t.Fatal(err)
+	}
+	out := stdout.String()
+	for _, want := range []string{"ran: 4\n",
+		"  " + earnID(1).String() + "  settled   for CONS1  claimed, paid 4200 µALGO\n",
+		"  " + earnID(2).String() + "  settled   for CONS2  disputed, paid 0 µALGO\n",
+		"  " + earnID(3).String() + "  settled   for CONS3  (how it settled is not on this node: connect to an archival node to read it)\n",
+		"  " + earnID(4).String() + "  running   for CONS4\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
 	}
 }
 

@@ -33,6 +33,8 @@ type recordedJob struct {
 	State      string   `json:"state"`
 	ResultTxID string   `json:"resultTxId,omitempty"`
 	SettleTxID string   `json:"settleTxId,omitempty"`
+	Outcome    string   `json:"outcome,omitempty"`
+	Paid       uint64   `json:"paid,omitempty"`
 }
 
 func earningsStore(t *testing.T, jobs ...recordedJob) *bbolt.DB {
