@@ -97,11 +97,15 @@ type Verified struct {
 	Escrow contracts.Job
 }
 
-// Verify downloads job's output and proof and checks them: the proof chain
-// verifies (hashes, links, signatures by the provider's key, order) up to
-// and including result_anchored; its anchor hash is the proof hash the
-// Escrow holds; the output's SHA-256 is both the proof's output_hashed and
-// the Escrow's output hash. Any difference is ErrMismatch (wrapped).
+// Verify downloads job's output and proof and checks them: every step the
+// chain has verifies (hashes, links, signatures by the provider's key,
+// order); its anchor hash (hash_7, through output_hashed) is the proof hash
+// the Escrow holds; the output's SHA-256 is both the proof's output_hashed
+// and the Escrow's output hash. Any difference is ErrMismatch (wrapped).
+// Step 8, result_anchored, names the submit_result transaction, so the
+// provider records it only once that has confirmed: a proof read just after
+// the result shows on the chain can end at step 7, which the anchor already
+// binds.
 func (c *Client) Verify(ctx context.Context, job Job) (Verified, error) {
 	out, err := c.Result(ctx, job)
 	if err != nil {

@@ -129,6 +129,7 @@ func TestCrashReattach(t *testing.T) {
 	if err != nil {
 		t.Fatalf("await after the restart: %v", err)
 	}
+	m.waitSteps(job, 8)
 	v, err := m.consumer.Verify(m.ctx, job)
 	if err != nil {
 		t.Fatalf("verify after the restart: %v", err)

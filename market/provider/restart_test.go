@@ -39,6 +39,7 @@ func TestRestartRequeuesPaidJob(t *testing.T) {
 	if _, _, err := m.consumer.AwaitResult(m.ctx, job, 200*time.Millisecond); err != nil {
 		t.Fatalf("await: %v", err)
 	}
+	m.waitSteps(job, 8)
 	v, err := m.consumer.Verify(m.ctx, job)
 	if err != nil {
 		t.Fatalf("verify after restart: %v", err)
