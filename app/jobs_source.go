@@ -283,46 +283,42 @@ func (s *jobsSource) Job(ctx context.Context, id ui.JobID) (ui.JobDetail, error)
 // proof chain the agent built (checked as far as it goes, as the consumer
 // will check it) and its transactions.
 func (s *jobsSource) providerJob(env *marketEnv, id ui.JobID) (ui.JobDetail, error) {
-	pj, err := provider.ListJobs(env.db)
-	if err != nil {
-		return ui.JobDetail{}, fmt.Errorf("provider jobs: %w", err)
+	j, chain, ok, err := provider.LoadJob(env.db, id)
+	if !ok {
+		if err != nil {
+			return ui.JobDetail{}, fmt.Errorf("provider jobs: %w", err)
+		}
+		return ui.JobDetail{}, fmt.Errorf("job %s is not known here", id)
 	}
-	for _, j := range pj {
-		if j.ID != id {
-			continue
-		}
-		d := ui.JobDetail{JobSummary: providerSummary(j)}
-		switch d.State {
-		case ui.JobSubmitted, ui.JobReleased, ui.JobClaimed, ui.JobDisputed, ui.JobSettled:
-			d.Progress = 1
-		}
-		chain, err := provider.JobProof(env.db, j.ID)
-		switch {
-		case err != nil:
-			d.Proof = []ui.ProofStep{{Index: 1, Kind: "proof", Mark: ui.ProofFailed, Reason: "the recorded proof does not decode: " + err.Error()}}
-		case chain != nil:
-			// Checked against the key the chain names (hashes, links and
-			// signatures): the job may have run under another account of
-			// this machine than the active one.
-			mark, reason := ui.ProofVerified, ""
-			if verr := proof.VerifyPartial(chain, &j.ID, nil); verr != nil {
-				mark, reason = ui.ProofFailed, verr.Error()
-			}
-			d.Proof = proofSteps(chain, mark, reason)
-		}
-		if j.ResultTxID != "" {
-			d.Txns = append(d.Txns, ui.ChainTx{What: fmt.Sprintf("result anchored (%d s billed)", j.Billed), TxID: j.ResultTxID})
-		}
-		if j.SettleTxID != "" {
-			what := "settlement"
-			if j.Outcome != "" {
-				what = "settlement (" + j.Outcome + ")"
-			}
-			d.Txns = append(d.Txns, ui.ChainTx{What: what, TxID: j.SettleTxID})
-		}
-		return d, nil
+	d := ui.JobDetail{JobSummary: providerSummary(j)}
+	switch d.State {
+	case ui.JobSubmitted, ui.JobReleased, ui.JobClaimed, ui.JobDisputed, ui.JobSettled:
+		d.Progress = 1
 	}
-	return ui.JobDetail{}, fmt.Errorf("job %s is not known here", id)
+	switch {
+	case err != nil:
+		d.Proof = []ui.ProofStep{{Index: 1, Kind: "proof", Mark: ui.ProofFailed, Reason: err.Error()}}
+	case chain != nil:
+		// Checked against the key the chain names (hashes, links and
+		// signatures): the job may have run under another account of
+		// this machine than the active one.
+		mark, reason := ui.ProofVerified, ""
+		if verr := proof.VerifyPartial(chain, &j.ID, nil); verr != nil {
+			mark, reason = ui.ProofFailed, verr.Error()
+		}
+		d.Proof = proofSteps(chain, mark, reason)
+	}
+	if j.ResultTxID != "" {
+		d.Txns = append(d.Txns, ui.ChainTx{What: fmt.Sprintf("result anchored (%d s billed)", j.Billed), TxID: j.ResultTxID})
+	}
+	if j.SettleTxID != "" {
+		what := "settlement"
+		if j.Outcome != "" {
+			what = "settlement (" + j.Outcome + ")"
+		}
+		d.Txns = append(d.Txns, ui.ChainTx{What: what, TxID: j.SettleTxID})
+	}
+	return d, nil
 }
 
 // proofSteps draws a chain's steps, each with mark.

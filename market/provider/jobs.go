@@ -3,6 +3,7 @@ package provider
 import (
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -148,25 +149,37 @@ func (s *Server) Jobs() ([]JobStatus, error) {
 	}
 	out := make([]JobStatus, 0, len(recs))
 	for _, r := range recs {
-		out = append(out, JobStatus{ID: r.ID, Consumer: r.Consumer, State: r.State, ResultTxID: r.ResultTxID, SettleTxID: r.SettleTxID, Error: r.Error,
-			Image: r.Spec.Image, Locked: r.Offer.Locked, Rate: r.Offer.Rate, MaxSeconds: r.Offer.MaxSeconds,
-			Billed: r.Billed, Outcome: r.Outcome, Paid: r.Paid})
+		out = append(out, statusOf(r))
 	}
 	return out, nil
 }
 
-// JobProof reads the proof chain a provider agent recorded in db for job
-// id, as far as it goes; nil when it recorded none (or no such job).
-func JobProof(db *bbolt.DB, id compute.JobID) (*proof.Chain, error) {
-	st, err := newStore(db)
+// statusOf is the JobStatus of a stored record.
+func statusOf(r jobRecord) JobStatus {
+	return JobStatus{ID: r.ID, Consumer: r.Consumer, State: r.State, ResultTxID: r.ResultTxID, SettleTxID: r.SettleTxID, Error: r.Error,
+		Image: r.Spec.Image, Locked: r.Offer.Locked, Rate: r.Offer.Rate, MaxSeconds: r.Offer.MaxSeconds,
+		Billed: r.Billed, Outcome: r.Outcome, Paid: r.Paid}
+}
+
+// LoadJob reads one job a provider agent recorded in db, without running
+// one (for the app's job detail): its status as ListJobs gives it and the
+// proof chain recorded so far (nil when none). ok is false when db has no
+// such job; err wraps a proof that does not decode.
+func LoadJob(db *bbolt.DB, id compute.JobID) (st JobStatus, chain *proof.Chain, ok bool, err error) {
+	s, err := newStore(db)
 	if err != nil {
-		return nil, err
+		return JobStatus{}, nil, false, err
 	}
-	rec, ok, err := st.job(id)
-	if err != nil || !ok || len(rec.Proof) == 0 {
-		return nil, err
+	rec, ok, err := s.job(id)
+	if err != nil || !ok {
+		return JobStatus{}, nil, false, err
 	}
-	return proof.Unmarshal(rec.Proof)
+	if len(rec.Proof) > 0 {
+		if chain, err = proof.Unmarshal(rec.Proof); err != nil {
+			return statusOf(rec), nil, true, fmt.Errorf("provider: recorded proof of job %s: %w", id, err)
+		}
+	}
+	return statusOf(rec), chain, true, nil
 }
 
 // ListJobs reads the jobs a provider agent recorded in db without running
