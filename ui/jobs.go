@@ -166,7 +166,8 @@ func (j *Jobs) notifyChanges(js []JobSummary) {
 		case s.Role == RoleProvider && (s.State == JobReleased || s.State == JobClaimed):
 			j.notify(NotePaymentReceived, fmt.Sprintf("Job %s was %s: %s is in your account.", id, s.State, fmtMicroAlgo(s.Paid)))
 		case s.Role == RoleProvider && s.State == JobSettled:
-			j.notify(NotePaymentReceived, fmt.Sprintf("Job %s was settled, but this node no longer serves the blocks that say how: see Provide for what it paid.", id))
+			// Not "payment received": the settlement may have been a dispute.
+			j.notify(NoteJobFinished, fmt.Sprintf("Job %s was settled, but this node no longer serves the blocks that say how: see Provide for what it paid.", id))
 		case s.State == JobFailed:
 			j.notify(NoteJobFailed, fmt.Sprintf("Job %s failed; open Jobs for the log and the escrow state.", id))
 		case s.Role == RoleConsumer && s.State == JobDisputed:

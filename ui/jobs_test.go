@@ -455,7 +455,7 @@ func TestJobsNotifications(t *testing.T) {
 	want = []string{
 		"Job disputed: Job 040404…040404 was disputed by its consumer: it paid you nothing. Open Jobs for its proof.",
 		"Job disputed: Job 050505…050505 was disputed: its locked funds went back to your account and nothing was paid.",
-		"Payment received: Job 060606…060606 was settled, but this node no longer serves the blocks that say how: see Provide for what it paid.",
+		"Job finished: Job 060606…060606 was settled, but this node no longer serves the blocks that say how: see Provide for what it paid.",
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("notifications\n%q\nwant\n%q", got, want)
